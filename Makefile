@@ -1,0 +1,30 @@
+# Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes.
+# VENV escolhe onde fica o ambiente (padrão: .venv).
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export VENV
+
+.PHONY: env lab test build grade
+
+env:
+	@scripts/ensure-env.sh
+
+# Copies the student notebooks into meus_notebooks/ (never over a copy that is already
+# there: that is the student's work) and opens JupyterLab on them.
+lab: env
+	@mkdir -p meus_notebooks
+	@for nb in release/*/*.ipynb; do \
+	  [ -e "meus_notebooks/$$(basename $$nb)" ] || cp "$$nb" meus_notebooks/; \
+	done
+	$(BIN)/jupyter lab meus_notebooks
+
+test: env
+	$(BIN)/python -m pytest
+
+build: env
+	$(BIN)/python -m instructor build $(ID)
+
+grade: env
+	@test -n "$(ID)" || (echo "uso: make grade ID=01_requires_grad" >&2; exit 2)
+	$(BIN)/python -m instructor grade $(ID)

@@ -1,0 +1,283 @@
+"""Checagens usadas pelas células de teste dos exercícios (todas as aulas).
+
+Introduzido na aula 01. Cada função falha com ``AssertionError`` e uma mensagem em
+português que diz *o que* está errado sem entregar a solução. Nenhuma delas escreve
+em stderr nem devolve valor: o nbgrader pontua a última expressão de uma célula, e um
+valor ali viraria nota parcial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+
+import torch
+
+__all__ = [
+    "expect",
+    "assert_tensor",
+    "assert_shape",
+    "assert_dtype",
+    "assert_close",
+    "assert_trainable_leaf",
+    "assert_detached",
+    "forbid",
+    "analytic",
+    "ForwardRecorder",
+    "ignore_warnings",
+]
+
+
+def expect(condition: object, message: str) -> None:
+    """Falha com ``message`` quando ``condition`` é falsa (funciona mesmo com ``python -O``)."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def assert_tensor(value: object, name: str) -> None:
+    """Confere que ``value`` é um ``torch.Tensor``."""
+    expect(
+        isinstance(value, torch.Tensor),
+        f"{name} deveria ser um torch.Tensor, mas é {type(value).__name__}.",
+    )
+
+
+def assert_shape(t: torch.Tensor, shape: Iterable[int], name: str) -> None:
+    """Confere o shape, apontando o caso comum de dimensões trocadas."""
+    assert_tensor(t, name)
+    expected = tuple(shape)
+    got = tuple(t.shape)
+    if got == expected:
+        return
+    hint = ""
+    if len(got) == 2 and got == expected[::-1]:
+        hint = " As dimensões parecem trocadas (transpostas)."
+    raise AssertionError(f"{name} tem shape {got}, mas o esperado é {expected}.{hint}")
+
+
+def assert_dtype(t: torch.Tensor, dtype: torch.dtype, name: str) -> None:
+    """Confere o dtype."""
+    assert_tensor(t, name)
+    expect(t.dtype == dtype, f"{name} tem dtype {t.dtype}, mas o esperado é {dtype}.")
+
+
+def _ratio_hint(actual: torch.Tensor, expected: torch.Tensor) -> str:
+    """Explica erros de fator constante (2×, ½, sinal trocado): os mais comuns com gradientes."""
+    if actual.shape != expected.shape or actual.numel() == 0:
+        return ""
+    a = actual.detach().double().flatten().cpu()
+    e = expected.detach().double().flatten().cpu()
+    mask = e.abs() > 1e-8
+    if not bool(mask.any()) or not bool(torch.isfinite(a).all()):
+        return ""
+    ratios = a[mask] / e[mask]
+    k = float(ratios.median())
+    if not math.isfinite(k) or abs(k - 1) < 1e-3:
+        return ""
+    if not torch.allclose(a, k * e, rtol=1e-4, atol=1e-6):
+        return ""
+    if abs(k + 1) < 1e-3:
+        return " O resultado tem o sinal trocado."
+    if abs(k - round(k)) < 1e-3:
+        return f" O resultado é exatamente {round(k)}× o esperado."
+    if abs(1 / k - round(1 / k)) < 1e-3:
+        return f" O resultado é exatamente 1/{round(1 / k)} do esperado."
+    return f" O resultado é o esperado multiplicado por {k:.4g}."
+
+
+def assert_close(
+    actual: object,
+    expected: torch.Tensor,
+    name: str,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    hint: str = "",
+) -> None:
+    """``torch.testing.assert_close`` com mensagem em português.
+
+    Compara valores (não dtype nem device). Quando o erro é um fator constante, a
+    mensagem diz qual (por exemplo "exatamente 2× o esperado"); ``hint`` acrescenta a
+    causa provável daquele exercício.
+    """
+    if not isinstance(actual, torch.Tensor) and isinstance(expected, torch.Tensor):
+        if isinstance(actual, (int, float)) and expected.numel() == 1:
+            actual = torch.tensor(actual, dtype=expected.dtype)
+        else:
+            assert_tensor(actual, name)
+    if actual.shape != expected.shape:
+        assert_shape(actual, expected.shape, name)
+    actual_c = actual.detach().to(device=expected.device, dtype=expected.dtype)
+    try:
+        torch.testing.assert_close(
+            actual_c, expected.detach(), rtol=rtol, atol=atol, equal_nan=False
+        )
+    except AssertionError:
+        worst = (actual_c - expected.detach()).abs().nan_to_num(nan=math.inf).max()
+        msg = f"{name} não confere com a referência (maior diferença: {float(worst):.3g})."
+        msg += _ratio_hint(actual_c, expected)
+        if not bool(torch.isfinite(actual_c).all()):
+            msg += " Há valores nan ou inf no resultado."
+        if hint:
+            msg += " " + hint
+        raise AssertionError(msg) from None
+
+
+def assert_trainable_leaf(t: torch.Tensor, name: str) -> None:
+    """Confere que ``t`` é folha do grafo e rastreia gradientes (um parâmetro treinável)."""
+    assert_tensor(t, name)
+    expect(t.requires_grad, f"{name} deveria ter requires_grad=True.")
+    expect(
+        t.is_leaf,
+        f"{name} não é um tensor folha: ele foi produzido por uma operação sobre outro "
+        "tensor que rastreia gradientes (veja o grad_fn), então backward() não preencherá "
+        f"{name}.grad. Faça as contas antes de ligar requires_grad.",
+    )
+
+
+def assert_detached(t: torch.Tensor, name: str) -> None:
+    """Confere que ``t`` não rastreia gradientes nem guarda histórico (sem ``grad_fn``)."""
+    assert_tensor(t, name)
+    expect(not t.requires_grad, f"{name} não deveria ter requires_grad=True.")
+    expect(t.grad_fn is None, f"{name} ainda guarda histórico do grafo (grad_fn = {t.grad_fn}).")
+
+
+def _resolve(path: str) -> tuple[object, str]:
+    """'torch.nn.functional.softmax' -> (módulo torch.nn.functional, 'softmax')."""
+    owner_path, _, attr = path.rpartition(".")
+    parts = owner_path.split(".")
+    owner: object = importlib.import_module(parts[0])
+    for i, part in enumerate(parts[1:], start=1):
+        try:
+            owner = getattr(owner, part)
+        except AttributeError:
+            owner = importlib.import_module(".".join(parts[: i + 1]))
+    return owner, attr
+
+
+@contextlib.contextmanager
+def forbid(*paths: str, namespace: dict | None = None, reason: str = "") -> Iterator[None]:
+    """Faz as funções em ``paths`` falharem enquanto o bloco roda.
+
+    Usado nos exercícios "implemente sem atalho". Um módulo (``torch.nn.CrossEntropyLoss``)
+    é bloqueado no seu ``forward``. Em ``namespace`` (o ``globals()`` do notebook), nomes
+    importados diretamente (``from torch.nn.functional import softmax``) também são
+    bloqueados. Caminhos que não existem na versão instalada do torch são ignorados.
+    """
+    patches: list[tuple[object, str, object]] = []
+
+    def blocked(path: str) -> Callable:
+        def _blocked(*args, **kwargs):
+            raise AssertionError(
+                f"Este exercício pede a implementação sem usar {path}; "
+                "refaça a conta com operações elementares." + (f" {reason}" if reason else "")
+            )
+
+        return _blocked
+
+    try:
+        for path in paths:
+            try:
+                owner, attr = _resolve(path)
+                original = getattr(owner, attr)
+            except (ImportError, AttributeError):
+                continue
+            if isinstance(original, type) and issubclass(original, torch.nn.Module):
+                patches.append((original, "forward", original.forward))
+                original.forward = blocked(path)
+                continue
+            patches.append((owner, attr, original))
+            setattr(owner, attr, blocked(path))
+            if namespace is not None:
+                for key, value in list(namespace.items()):
+                    if value is original:
+                        patches.append((namespace, key, original))
+                        namespace[key] = blocked(path)
+        yield
+    finally:
+        for owner, attr, original in reversed(patches):
+            if isinstance(owner, dict):
+                owner[attr] = original
+            else:
+                setattr(owner, attr, original)
+
+
+@contextlib.contextmanager
+def ignore_warnings() -> Iterator[None]:
+    """Descarta avisos (``warnings``) emitidos enquanto o bloco roda.
+
+    Introduzido na aula 02. Um aviso inofensivo do código do aluno (por exemplo, ``float(loss)``
+    num tensor com ``requires_grad=True``) iria para stderr e zeraria a célula de teste no
+    nbgrader; envolva com isto só a chamada à função do aluno.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+AUTOGRAD_ENTRY_POINTS = (
+    "torch.Tensor.backward",
+    "torch.autograd.backward",
+    "torch.autograd.grad",
+    "torch.autograd.functional.jacobian",
+    "torch.autograd.functional.hessian",
+    "torch.autograd.functional.vjp",
+    "torch.autograd.functional.jvp",
+    "torch.autograd.functional.vhp",
+    "torch.autograd.functional.hvp",
+    "torch.func.grad",
+    "torch.func.grad_and_value",
+    "torch.func.vjp",
+    "torch.func.jvp",
+    "torch.func.jacrev",
+    "torch.func.jacfwd",
+    "torch.func.hessian",
+)
+
+
+@contextlib.contextmanager
+def analytic(namespace: dict | None = None) -> Iterator[None]:
+    """Roda o bloco sem autograd: gradiente desligado e toda entrada do autograd bloqueada.
+
+    Usado nos exercícios de gradiente "à mão" (aula 03).
+    """
+    reason = "Aqui o gradiente deve ser derivado à mão, sem autograd."
+    with torch.no_grad(), forbid(*AUTOGRAD_ENTRY_POINTS, namespace=namespace, reason=reason):
+        yield
+
+
+class ForwardRecorder:
+    """Registra, a cada forward de ``model``, o modo (train/eval) e se o gradiente estava ligado.
+
+    Introduzido na aula 03 (``predict``) e usado nos testes da aula 07.
+
+    >>> with ForwardRecorder(model) as rec:
+    ...     model(x)
+    >>> rec.calls  # [(training, grad_enabled), ...]
+
+    ``rec.batch_sizes`` guarda, na mesma ordem, o tamanho da primeira dimensão do primeiro
+    argumento de cada forward (``None`` se não for tensor); a aula 02
+    (``accumulate_microbatches``) usa isso para conferir a divisão em micro-batches.
+    """
+
+    def __init__(self, model: torch.nn.Module):
+        self.model = model
+        self.calls: list[tuple[bool, bool]] = []
+        self.batch_sizes: list[int | None] = []
+        self._handle = None
+
+    def _hook(self, module, args):
+        self.calls.append((module.training, torch.is_grad_enabled()))
+        first = args[0] if args else None
+        is_batched = isinstance(first, torch.Tensor) and first.dim() > 0
+        self.batch_sizes.append(int(first.shape[0]) if is_batched else None)
+
+    def __enter__(self) -> "ForwardRecorder":
+        self._handle = self.model.register_forward_pre_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._handle.remove()

@@ -1,0 +1,83 @@
+"""python -m instructor build [ids...] | grade <id>"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .build import BuildError, build_lesson, lesson_id
+from .grading import REPO, GradingError, autograde, generate_assignment, load_config, sandbox
+
+
+def lessons(ids: list[str]) -> list[Path]:
+    files = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
+    if ids:
+        files = [f for f in files if f.stem in ids]
+        missing = set(ids) - {f.stem for f in files}
+        if missing:
+            raise BuildError(f"aula(s) não encontrada(s) em notebooks/: {', '.join(sorted(missing))}")
+    return files
+
+
+def build(ids: list[str]) -> None:
+    """notebooks/ -> source/ (our build) -> release/ (nbgrader), lesson by lesson.
+
+    The release is generated in a throwaway course directory, so authors get no
+    gradebook.db in the repository; ``grade`` registers assignments in the real one.
+    """
+    for path in lessons(ids):
+        lid = lesson_id(path)
+        source = build_lesson(path, REPO / "source")
+        with tempfile.TemporaryDirectory() as tmp:
+            release = generate_assignment(sandbox(Path(tmp), lid, source), lid)
+            target = REPO / "release" / lid
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(release, target / release.name)
+        print(f"{lid}: {source.relative_to(REPO)} e release/{lid}/{release.name}")
+
+
+def grade(assignment: str) -> None:
+    """Autogrades every submitted/<aluno>/<id>/ and prints the scores from the gradebook."""
+    config = load_config(REPO)
+    submitted = sorted(p.parent.name for p in (REPO / "submitted").glob(f"*/{assignment}"))
+    if not (REPO / "source" / assignment).is_dir():
+        raise GradingError(f"não existe source/{assignment}: rode `python -m instructor build {assignment}`")
+    if not submitted:
+        raise GradingError(
+            f"nenhuma entrega em submitted/<aluno>/{assignment}/: use `nbgrader collect {assignment}` "
+            "ou `nbgrader zip_collect`"
+        )
+    generate_assignment(config, assignment)
+    print(f"{'aluno':<24} {'pontos':>7} {'máximo':>7}")
+    for student in submitted:
+        scores = autograde(config, assignment, student)
+        got = sum(s for s, _ in scores.values())
+        top = sum(m for _, m in scores.values())
+        print(f"{student:<24} {got:>7g} {top:>7g}")
+    print(f"\nNotas detalhadas: `nbgrader export`; devolutivas: `nbgrader generate_feedback {assignment}`.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m instructor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_build = sub.add_parser("build", help="gera source/ e release/ a partir de notebooks/")
+    p_build.add_argument("ids", nargs="*", help="aulas (padrão: todas)")
+    p_grade = sub.add_parser("grade", help="corrige as entregas de uma aula")
+    p_grade.add_argument("assignment")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            build(args.ids)
+        else:
+            grade(args.assignment)
+    except (BuildError, GradingError) as e:
+        print(f"erro: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""notebooks/<id>.py (jupytext, percent) -> source/<id>/<id>.ipynb (nbgrader, schema 3).
+
+The marker convention is documented in notebooks/README.md:
+``# %% exercise="name"`` is a solution cell, ``# %% test="test_name" points=2`` a graded
+test cell. Everything else is a plain cell. The build is deterministic: same text in,
+same bytes out.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+LESSON_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
+# Layout-only keys jupytext keeps to round-trip blank lines; they mean nothing to us.
+LAYOUT_KEYS = {"lines_to_next_cell"}
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+# Injected after the title of every lesson, so the Colab install logic lives in one place.
+# Colab ships torch: installing the course package there must not reinstall it, which
+# holds because the package only lower-bounds torch.
+SETUP_CELL = """\
+# Preparação do ambiente. No Colab, instala o pacote `helpers` do curso (o torch do
+# Colab é mantido); na sua máquina ele já vem do ambiente do curso.
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("helpers") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{package_url}"], check=True)
+
+import torch
+from helpers.device import describe_device, get_device
+
+device = get_device()  # a GPU quando houver uma
+print(describe_device(device))"""
+
+PACKAGE_URL = "modulo4-helpers @ git+https://github.com/modulo4-pytorch/modulo4-pytorch"
+
+
+class BuildError(Exception):
+    """A lesson file breaks the marker convention; the message names file, cell and line."""
+
+
+@dataclass(frozen=True)
+class Where:
+    path: Path
+    cell: int  # 1-based, as counted in the .py file
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}: célula {self.cell} (linha {self.line})"
+
+
+def _header_lines(text: str) -> list[int]:
+    return [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("# %%")]
+
+
+def _region(source: str, markers: tuple[str, str]) -> tuple[int, int] | None:
+    """Line span of a BEGIN/END region, None if absent; raises ValueError when malformed."""
+    begin, end = markers
+    lines = source.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
+    ends = [i for i, line in enumerate(lines) if line.strip() == end]
+    loose = [line for line in lines if (begin in line or end in line) and line.strip() not in markers]
+    if loose:
+        raise ValueError(f"marcador mal escrito: {loose[0].strip()!r}")
+    if not starts and not ends:
+        return None
+    if len(starts) != 1 or len(ends) != 1 or starts[0] > ends[0]:
+        raise ValueError(f"use exatamente um par {begin!r} ... {end!r}, nessa ordem")
+    return starts[0], ends[0]
+
+
+def _without(source: str, span: tuple[int, int] | None) -> str:
+    if span is None:
+        return source
+    lines = source.splitlines()
+    return "\n".join(lines[: span[0]] + lines[span[1] + 1 :])
+
+
+def _ends_in_statement(source: str) -> bool:
+    """nbgrader takes a trailing expression's value as the score; print(...) yields none."""
+    body = ast.parse(source).body
+    if not body or not isinstance(body[-1], ast.Expr):
+        return True
+    value = body[-1].value
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print"
+
+
+def owner_of(test_id: str, exercises: list[str]) -> str | None:
+    """The exercise a test cell belongs to: the longest name it matches (contract rule)."""
+    matches = [n for n in exercises if test_id == f"test_{n}" or test_id.startswith(f"test_{n}_")]
+    return max(matches, key=len) if matches else None
+
+
+def _nbgrader(grade_id: str, *, solution: bool, points: float | None = None) -> dict:
+    meta = {
+        "grade": points is not None,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
+    """Turns the cell's markers into nbgrader metadata in place; returns its grade_id."""
+    meta = {k: v for k, v in cell.metadata.items() if k not in LAYOUT_KEYS}
+    if "incorrectly_encoded_metadata" in meta:
+        raise BuildError(
+            f"{where}: marcador mal escrito {meta['incorrectly_encoded_metadata']!r}; "
+            'use exercise="nome" ou test="test_nome" points=N (valores de texto entre aspas)'
+        )
+    unknown = set(meta) - {"exercise", "test", "points"}
+    if unknown:
+        raise BuildError(f"{where}: marcador desconhecido {sorted(unknown)} (conhecidos: exercise, test, points)")
+    if "exercise" in meta and "test" in meta:
+        raise BuildError(f"{where}: uma célula é exercise ou test, não os dois")
+    if "points" in meta and "test" not in meta:
+        raise BuildError(f"{where}: points só vale em células test")
+    if meta and cell.cell_type != "code":
+        raise BuildError(f"{where}: exercise/test só em células de código")
+
+    source = cell.source
+    try:
+        solution = _region(source, SOLUTION)
+        hidden = _region(source, HIDDEN)
+    except ValueError as e:
+        raise BuildError(f"{where}: {e}") from None
+
+    grade_id = meta.get("exercise", meta.get("test"))
+    if grade_id is not None:
+        if not isinstance(grade_id, str) or not ID_RE.match(grade_id):
+            raise BuildError(f"{where}: id inválido {grade_id!r} (letras, dígitos, _ e -)")
+        if grade_id in seen:
+            raise BuildError(f"{where}: id repetido {grade_id!r}")
+        seen.add(grade_id)
+
+    if "exercise" in meta:
+        if solution is None:
+            raise BuildError(f"{where}: exercício {grade_id!r} sem região {SOLUTION[0]} ... {SOLUTION[1]}")
+        if hidden is not None:
+            raise BuildError(f"{where}: testes ocultos fora de uma célula test")
+        cell.metadata = {"nbgrader": _nbgrader(grade_id, solution=True)}
+    elif "test" in meta:
+        if not grade_id.startswith("test_"):
+            raise BuildError(f"{where}: o id de um teste começa com test_ ({grade_id!r})")
+        points = meta.get("points")
+        if points is None:
+            raise BuildError(f"{where}: teste {grade_id!r} sem points")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            raise BuildError(f"{where}: points deve ser um número positivo ({points!r})")
+        if solution is not None:
+            raise BuildError(f"{where}: região de solução fora de uma célula exercise")
+        for label, text in (("com", source), ("sem", _without(source, hidden))):
+            try:
+                ok = _ends_in_statement(text)
+            except SyntaxError as e:
+                raise BuildError(f"{where}: teste {grade_id!r} não é Python válido ({e.msg})") from None
+            if not ok:
+                raise BuildError(
+                    f"{where}: teste {grade_id!r} termina numa expressão ({label} os testes ocultos); "
+                    "o nbgrader usaria o valor como nota. Termine com uma instrução, p.ex. um print."
+                )
+        cell.metadata = {"nbgrader": _nbgrader(grade_id, solution=False, points=points)}
+    else:
+        if solution is not None:
+            raise BuildError(f"{where}: região de solução fora de uma célula exercise")
+        if hidden is not None:
+            raise BuildError(f"{where}: testes ocultos fora de uma célula test")
+        cell.metadata = {}
+    return grade_id
+
+
+def build_notebook(path: Path) -> nbformat.NotebookNode:
+    """Reads one lesson file and returns its nbgrader instructor notebook."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    nb = jupytext.reads(text, fmt="py:percent")
+    headers = _header_lines(text)
+    # Text before the first "# %%" becomes a cell of its own with no header.
+    offset = len(nb.cells) - len(headers)
+
+    seen: set[str] = set()
+    exercises: list[str] = []
+    tests: list[tuple[str, Where]] = []
+    for i, cell in enumerate(nb.cells):
+        line = headers[i - offset] if i >= offset else 1
+        where = Where(path, i + 1, line)
+        grade_id = _mark_cell(cell, where, seen)
+        if grade_id is None:
+            continue
+        if cell.metadata["nbgrader"]["solution"]:
+            exercises.append(grade_id)
+        else:
+            tests.append((grade_id, where))
+
+    for test_id, where in tests:
+        if owner_of(test_id, exercises) is None:
+            raise BuildError(f"{where}: teste {test_id!r} não pertence a nenhum exercício")
+    owned = {owner_of(t, exercises) for t, _ in tests}
+    for name in exercises:
+        if name not in owned:
+            raise BuildError(f"{path}: exercício {name!r} sem célula de teste")
+
+    title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), None)
+    if title is None:
+        raise BuildError(f"{path}: a aula começa com uma célula markdown de título")
+    setup = nbformat.v4.new_code_cell(SETUP_CELL.format(package_url=PACKAGE_URL))
+    nb.cells.insert(title + 1, setup)
+
+    for i, cell in enumerate(nb.cells):
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell.id = gid or f"cell-{i:03d}"
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def lesson_id(path: Path) -> str:
+    stem = Path(path).stem
+    if not LESSON_RE.match(stem):
+        raise BuildError(f"{path}: nome de aula inválido (esperado NN_nome, p.ex. 01_requires_grad)")
+    return stem
+
+
+def notebook_text(nb: nbformat.NotebookNode) -> str:
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def build_lesson(path: Path, source_dir: Path) -> Path:
+    """Writes source/<id>/<id>.ipynb for one lesson file and returns its path."""
+    lid = lesson_id(path)
+    text = notebook_text(build_notebook(path))
+    out = Path(source_dir) / lid / f"{lid}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".ipynb.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,127 @@
+"""Runs nbgrader on a course directory and reads the results where they can be trusted.
+
+nbgrader's exit codes say nothing about tests (see ../shared/notes/nbgrader.md): scores
+come from the gradebook, pass/fail from the Validator API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class GradingError(Exception):
+    """nbgrader could not process an assignment (metadata error, dead kernel, ...)."""
+
+
+def load_config(root: Path, config_file: Path = REPO / "nbgrader_config.py") -> Config:
+    """The course's nbgrader configuration, pointed at course directory ``root``."""
+    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    root = Path(root).resolve()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    return config
+
+
+@contextlib.contextmanager
+def _quiet():
+    """nbgrader logs to stderr at INFO; keep test output readable."""
+    logger = logging.getLogger("traitlets")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _tools_on_path() -> None:
+    """nbgrader runs `alembic` by name: it must find the one of this environment even
+    when the environment was not activated (``.venv/bin/python -m instructor``)."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def _api(config: Config):
+    _tools_on_path()
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _check(result: dict, what: str) -> None:
+    if not result["success"]:
+        raise GradingError(f"{what} falhou:\n{result.get('error', '')}\n{result.get('log', '')}")
+
+
+def generate_assignment(config: Config, assignment: str) -> Path:
+    """source/<a> -> release/<a> with nbgrader, also registering it in the gradebook."""
+    with _quiet():
+        _check(_api(config).generate_assignment(assignment, force=True, create=True), "generate_assignment")
+    return Path(config.CourseDirectory.root) / "release" / assignment / f"{assignment}.ipynb"
+
+
+def autograde(config: Config, assignment: str, student: str) -> dict[str, tuple[float, float]]:
+    """Autogrades submitted/<student>/<a>/ and returns {grade_id: (score, max_score)}."""
+    with _quiet():
+        _check(_api(config).autograde(assignment, student, force=True, create=True), "autograde")
+    return scores(config, assignment, student)
+
+
+def scores(config: Config, assignment: str, student: str) -> dict[str, tuple[float, float]]:
+    """Autograded scores of one submission, read from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        submission = gb.find_submission(assignment, student)
+        return {
+            grade.name: (float(grade.auto_score or 0.0), float(grade.max_score))
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.cell_type == "code"
+        }
+
+
+def validate(config: Config, notebook: Path, *, invert: bool = False, validate_all: bool = False) -> dict:
+    """Runs a notebook and returns nbgrader's verdict: ``{}`` when it is clean.
+
+    ``invert=True`` is for student notebooks: it reports every graded cell that *passes*.
+    ``validate_all=True`` also fails on errors and stderr in ungraded code cells.
+    """
+    from nbgrader.validator import Validator
+
+    validator = Validator(config=config)
+    validator.invert = invert
+    validator.validate_all = validate_all
+    validator.stream = io.StringIO()
+    with _quiet():
+        return validator.validate(str(notebook))
+
+
+def submit(config: Config, assignment: str, student: str, notebook: Path) -> Path:
+    """Places a notebook as ``student``'s submission, the way ``nbgrader collect`` would."""
+    target = Path(config.CourseDirectory.root) / "submitted" / student / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+    return target
+
+
+def sandbox(root: Path, assignment: str, source_notebook: Path) -> Config:
+    """A throwaway course directory holding one assignment's instructor notebook."""
+    target = Path(root) / "source" / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source_notebook, target)
+    return load_config(root)
+

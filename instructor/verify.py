@@ -1,0 +1,175 @@
+"""The grading contract of a lesson, as checks that return the problems they find.
+
+Each ``*_problems`` function returns a list of messages (empty = fine), so the test
+suite asserts on real lessons that the list is empty and, on deliberately broken
+lessons, that it is not: the checks are shown to fail what they should fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .build import HIDDEN, SOLUTION, _region, build_notebook, notebook_text, owner_of
+from .grading import autograde, generate_assignment, sandbox, submit, validate
+
+BLANK, SOLVED = "aluno_em_branco", "aluno_com_solucao"
+
+
+@dataclass
+class LessonRun:
+    """What nbgrader made of one instructor notebook, in a throwaway course directory."""
+
+    assignment: str
+    source_text: str
+    release_text: str
+    source_validation: dict
+    release_validation: dict
+    blank_scores: dict[str, tuple[float, float]]
+    solution_scores: dict[str, tuple[float, float]]
+
+
+def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
+    """Generates the release, validates both notebooks and autogrades two submissions:
+    the untouched release and the instructor's solutions."""
+    assignment = Path(source_notebook).stem
+    config = sandbox(workdir, assignment, source_notebook)
+    source = Path(workdir) / "source" / assignment / f"{assignment}.ipynb"
+    release = generate_assignment(config, assignment)
+    source_validation = validate(config, source, validate_all=True)
+    release_validation = validate(config, release, invert=True)
+    submit(config, assignment, BLANK, release)
+    blank_scores = autograde(config, assignment, BLANK)
+    submit(config, assignment, SOLVED, source)
+    solution_scores = autograde(config, assignment, SOLVED)
+    return LessonRun(
+        assignment,
+        source.read_text(encoding="utf-8"),
+        release.read_text(encoding="utf-8"),
+        source_validation,
+        release_validation,
+        blank_scores,
+        solution_scores,
+    )
+
+
+def _first_line(source: str) -> str:
+    return next((line for line in source.splitlines() if line.strip()), "")[:80]
+
+
+def drift_problems(lesson_py: Path, committed_source: Path, committed_release: Path, run: LessonRun) -> list[str]:
+    """source/ and release/ must be exactly what the build and nbgrader make now."""
+    problems = []
+    if not committed_source.exists() or committed_source.read_text(encoding="utf-8") != notebook_text(
+        build_notebook(lesson_py)
+    ):
+        problems.append(f"{committed_source} difere do build de {lesson_py}: rode `python -m instructor build`")
+    if not committed_release.exists() or committed_release.read_text(encoding="utf-8") != run.release_text:
+        problems.append(f"{committed_release} difere do que o nbgrader gera: rode `python -m instructor build`")
+    return problems
+
+
+def _regions(nb, kind: str, markers: tuple[str, str]) -> list[str]:
+    """Lines inside the solution (or hidden-test) regions of the instructor notebook."""
+    lines = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get(kind):
+            continue
+        span = _region(cell.source, markers)
+        if span:
+            lines += cell.source.splitlines()[span[0] + 1 : span[1]]
+    return lines
+
+
+def leak_problems(source_text: str, release_text: str) -> list[str]:
+    """No solution code and no hidden test may reach the student's notebook.
+
+    A line counts as leaked when it appears in the release but, in the instructor
+    notebook, only inside solution or hidden-test regions (a line such as ``return out``
+    that a demo cell also has is not evidence).
+    """
+    source = nbformat.reads(source_text, as_version=4)
+    release = nbformat.reads(release_text, as_version=4)
+    secret = _regions(source, "solution", SOLUTION) + _regions(source, "grade", HIDDEN)
+    public = set()
+    for cell in source.cells:
+        text = cell.source
+        for markers in (SOLUTION, HIDDEN):
+            span = _region(text, markers)
+            if span:
+                lines = text.splitlines()
+                text = "\n".join(lines[: span[0]] + lines[span[1] + 1 :])
+        public.update(line.strip() for line in text.splitlines())
+    released = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
+    problems = [
+        f"vazou para o aluno: {line.strip()!r}"
+        for line in dict.fromkeys(secret)
+        if len(line.strip()) > 3 and not line.strip().startswith("#")
+        and line.strip() in released and line.strip() not in public
+    ]
+    for marker in SOLUTION + HIDDEN:
+        if marker in release_text:
+            problems.append(f"o notebook do aluno ainda tem o marcador {marker!r}")
+    return problems
+
+
+def source_problems(run: LessonRun) -> list[str]:
+    """The instructor notebook runs top to bottom: no error, no stderr, every test passes."""
+    if not run.source_validation:
+        return []
+    return [
+        f"notebook do instrutor: célula falhou: {_first_line(cell['source'])!r}"
+        for key in ("failed", "changed", "type_changed")
+        for cell in run.source_validation.get(key, [])
+    ] or [f"notebook do instrutor: {json.dumps(run.source_validation)[:500]}"]
+
+
+def free_point_problems(run: LessonRun) -> list[str]:
+    """The untouched student notebook must fail every graded cell and score zero."""
+    problems = [
+        f"teste passa no notebook em branco: {_first_line(cell['source'])!r}"
+        for cell in run.release_validation.get("passed", [])
+    ]
+    problems += [
+        f"{grade_id}: {score:g} ponto(s) para o notebook em branco"
+        for grade_id, (score, _) in sorted(run.blank_scores.items())
+        if score > 0
+    ]
+    if not run.blank_scores:
+        problems.append("a correção não encontrou nenhuma célula pontuada")
+    return problems
+
+
+def full_marks_problems(run: LessonRun) -> list[str]:
+    """The instructor's solutions, submitted as a student, get every point."""
+    problems = [
+        f"{grade_id}: solução recebeu {score:g} de {max_score:g}"
+        for grade_id, (score, max_score) in sorted(run.solution_scores.items())
+        if score < max_score
+    ]
+    if not run.solution_scores:
+        problems.append("a correção não encontrou nenhuma célula pontuada")
+    return problems
+
+
+def contract_problems(source_text: str, expected: dict[str, float]) -> list[str]:
+    """Every contract exercise has its solution cell and graded tests worth its points."""
+    nb = nbformat.reads(source_text, as_version=4)
+    metas = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    solutions = {m["grade_id"] for m in metas if m.get("solution")}
+    points: dict[str, float] = {}
+    for m in metas:
+        if m.get("grade"):
+            owner = owner_of(m["grade_id"], sorted(solutions))
+            points[owner] = points.get(owner, 0.0) + float(m.get("points", 0))
+    problems = []
+    for name, want in expected.items():
+        if name not in solutions:
+            problems.append(f"{name}: sem célula de solução com grade_id {name!r}")
+        elif points.get(name, 0.0) != want:
+            problems.append(f"{name}: testes valem {points.get(name, 0.0):g} ponto(s), o contrato diz {want:g}")
+    return problems

@@ -1,0 +1,28 @@
+"""nbgrader configuration of the course (read by every nbgrader command run from here)."""
+
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "modulo4-pytorch"
+
+# Per cell. The heaviest graded cell trains on MNIST (lesson 07, aimed at under 120 s on
+# 2 CPU cores); the margin covers slower student machines and the grader's own load.
+c.Execute.timeout = 600
+
+# Stubs students see in place of the solutions.
+c.ClearSolutions.code_stub = {"python": "# SEU CÓDIGO AQUI\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "SUA RESPOSTA AQUI"
+
+# Any stderr output zeroes a test cell. Warnings from libraries (not from the student's
+# answer being wrong) must not cost points, so autograde strips them.
+# Python's warning lines read "file.py:12: UserWarning: ...".
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w+Warning: "
+
+# A student who deletes a test cell gets it back at grading instead of a manual-grade hole.
+c.OverwriteCells.add_missing_cells = True
+
+# Lesson files and caches that must not be copied into release/ or student folders.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data", "runs"]

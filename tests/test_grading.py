@@ -1,0 +1,75 @@
+"""The grading contract, for every lesson present in notebooks/.
+
+Scores come from nbgrader's gradebook and verdicts from its Validator API, never from
+exit codes (which stay 0 when tests fail). tests/test_grading_machinery.py shows that
+each of these checks fails on a lesson broken on purpose.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from instructor import verify
+from instructor.contract import CONTRACT, load_contract
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.py"))
+SHARED_CONTRACT = REPO.parent / "shared" / "exercise-contract.md"
+
+
+@pytest.fixture(scope="module", params=LESSONS)
+def lesson(request, tmp_path_factory):
+    lid = request.param
+    source = REPO / "source" / lid / f"{lid}.ipynb"
+    if not source.exists():
+        pytest.fail(f"{source} não existe: rode `python -m instructor build {lid}`")
+    return lid, verify.run_lesson(source, tmp_path_factory.mktemp(lid))
+
+
+def test_source_runs_top_to_bottom_and_passes(lesson):
+    _, run = lesson
+    assert verify.source_problems(run) == []
+
+
+def test_source_and_release_are_up_to_date(lesson):
+    lid, run = lesson
+    problems = verify.drift_problems(
+        REPO / "notebooks" / f"{lid}.py",
+        REPO / "source" / lid / f"{lid}.ipynb",
+        REPO / "release" / lid / f"{lid}.ipynb",
+        run,
+    )
+    assert problems == []
+
+
+def test_release_leaks_no_solution_and_no_hidden_test(lesson):
+    _, run = lesson
+    assert verify.leak_problems(run.source_text, run.release_text) == []
+
+
+def test_untouched_release_fails_every_test_and_scores_zero(lesson):
+    _, run = lesson
+    assert verify.free_point_problems(run) == []
+
+
+def test_solutions_autograde_to_full_marks(lesson):
+    _, run = lesson
+    assert verify.full_marks_problems(run) == []
+
+
+@pytest.mark.parametrize("lid", LESSONS)
+def test_contract_exercises_have_solution_and_tests_with_their_points(lid):
+    expected = load_contract().get(lid)
+    if expected is None:
+        pytest.skip(f"{lid} não tem exercícios no contrato")
+    source = (REPO / "source" / lid / f"{lid}.ipynb").read_text(encoding="utf-8")
+    assert verify.contract_problems(source, expected) == []
+
+
+def test_every_lesson_of_the_contract_is_a_known_lesson_id():
+    assert set(LESSONS) <= set(load_contract())
+
+
+@pytest.mark.skipif(not SHARED_CONTRACT.exists(), reason="sem ../shared/exercise-contract.md")
+def test_vendored_contract_is_the_shared_one():
+    assert CONTRACT.read_text(encoding="utf-8") == SHARED_CONTRACT.read_text(encoding="utf-8")
