@@ -25,9 +25,13 @@ __all__ = [
     "assert_trainable_leaf",
     "assert_detached",
     "forbid",
+    "ignore_warnings",
+    "quietly",
+    "assert_tuple",
+    "runtime_error_as_failure",
+    "assert_names",
     "analytic",
     "ForwardRecorder",
-    "ignore_warnings",
 ]
 
 
@@ -75,7 +79,7 @@ def _ratio_hint(actual: torch.Tensor, expected: torch.Tensor) -> str:
         return ""
     ratios = a[mask] / e[mask]
     k = float(ratios.median())
-    if not math.isfinite(k) or abs(k - 1) < 1e-3:
+    if not math.isfinite(k) or abs(k - 1) < 1e-3 or abs(k) < 1e-3:
         return ""
     if not torch.allclose(a, k * e, rtol=1e-4, atol=1e-6):
         return ""
@@ -216,6 +220,78 @@ def ignore_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def quietly(fn: Callable, *args, **kwargs):
+    """Chama ``fn(*args, **kwargs)`` descartando avisos (veja ``ignore_warnings``).
+
+    Introduzido na aula 01: é assim que os testes chamam a função do aluno.
+    """
+    with ignore_warnings():
+        return fn(*args, **kwargs)
+
+
+def assert_tuple(value: object, n: int, name: str) -> None:
+    """Confere que ``value`` é uma tupla (ou lista) de ``n`` elementos. Introduzido na aula 01."""
+    expect(
+        isinstance(value, (tuple, list)) and len(value) == n,
+        f"{name} deve devolver uma tupla de {n} elementos, mas devolveu {type(value).__name__}"
+        + (f" de {len(value)}" if isinstance(value, (tuple, list)) else "")
+        + ".",
+    )
+
+
+@contextlib.contextmanager
+def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
+    """Transforma um ``RuntimeError`` do código do aluno numa falha explicada.
+
+    Introduzido na aula 01. Dentro do bloco, um ``RuntimeError`` (por exemplo, shapes
+    incompatíveis num ``@``) vira ``AssertionError`` com a mensagem
+    ``"{context}: {erro original}. {hint}"``: o aluno vê com que entradas a função quebrou e
+    a causa provável. ``NotImplementedError`` (o esqueleto ainda sem resposta) passa como está.
+    """
+    try:
+        yield
+    except NotImplementedError:
+        raise
+    except RuntimeError as err:
+        raise AssertionError(f"{context}: {err}." + (f" {hint}" if hint else "")) from None
+
+
+def assert_names(
+    got: object,
+    expected: list[str],
+    why: dict[str, str],
+    name: str,
+    *,
+    source: str = "do dicionário",
+) -> None:
+    """Confere uma lista de nomes devolvida pelo aluno contra ``expected``, na mesma ordem.
+
+    Introduzido na aula 01. ``got`` deve ser uma ``list`` de ``str``. Quando difere de
+    ``expected``, a mensagem cita cada nome que faltou ou sobrou com o motivo tirado de
+    ``why`` (nome -> explicação); se só a ordem está errada, mostra as duas ordens.
+    ``source`` diz de onde vêm os nomes e a ordem deles ("do dicionário").
+    """
+    expect(
+        isinstance(got, list),
+        f"{name} deve devolver uma list de nomes, mas devolveu {type(got).__name__}.",
+    )
+    expect(
+        all(isinstance(n, str) for n in got),
+        f"{name} deve devolver os nomes (as chaves {source}), não os tensores.",
+    )
+    if got == expected:
+        return
+    problems = [f"faltou '{n}' ({why[n]})" for n in expected if n not in got]
+    problems += [
+        f"'{n}' não deveria estar na lista ({why.get(n, 'não é um dos nomes')})"
+        for n in got
+        if n not in expected
+    ]
+    if not problems:
+        problems = [f"os nomes devem vir na ordem {source}: {expected}, não {got}"]
+    raise AssertionError(f"{name}: " + "; ".join(problems) + ".")
 
 
 AUTOGRAD_ENTRY_POINTS = (

@@ -1,0 +1,115 @@
+"""helpers.checks: the messages students read, and the guards the graded tests rely on."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import checks
+
+
+def test_assert_close_passes_equal_values_and_names_the_factor_error():
+    x = torch.tensor([1.0, -2.0, 3.0])
+    checks.assert_close(x.clone(), x, "g")
+    with pytest.raises(AssertionError, match="exatamente 2× o esperado"):
+        checks.assert_close(2 * x, x, "g")
+    with pytest.raises(AssertionError, match="1/3 do esperado"):
+        checks.assert_close(x / 3, x, "g")
+    with pytest.raises(AssertionError, match="sinal trocado"):
+        checks.assert_close(-x, x, "g")
+    with pytest.raises(AssertionError, match="nan ou inf"):
+        checks.assert_close(torch.tensor([1.0, float("nan"), 3.0]), x, "g")
+
+
+def test_assert_close_reports_shape_and_adds_the_hint():
+    with pytest.raises(AssertionError, match="shape \\(3, 2\\).*\\(2, 3\\).*transpostas"):
+        checks.assert_close(torch.zeros(3, 2), torch.zeros(2, 3), "W")
+    with pytest.raises(AssertionError, match="backward\\(\\) duas vezes"):
+        checks.assert_close(torch.ones(2) * 5, torch.ones(2), "g", hint="Chamou backward() duas vezes?")
+
+
+def test_assert_close_accepts_python_numbers_for_scalars():
+    checks.assert_close(2.0, torch.tensor(2.0), "v")
+    with pytest.raises(AssertionError):
+        checks.assert_close(3.0, torch.tensor(2.0), "v")
+
+
+def test_leaf_and_detached_checks():
+    leaf = torch.zeros(2, requires_grad=True)
+    checks.assert_trainable_leaf(leaf, "W")
+    with pytest.raises(AssertionError, match="não é um tensor folha"):
+        checks.assert_trainable_leaf(leaf * 2, "W")
+    checks.assert_detached(leaf.detach(), "c")
+    with pytest.raises(AssertionError):
+        checks.assert_detached(leaf * 2, "c")
+
+
+def test_forbid_blocks_module_function_method_and_namespace_alias_then_restores():
+    softmax = F.softmax  # what `from torch.nn.functional import softmax` binds
+    namespace = {"softmax": softmax}
+    x = torch.randn(2, 3)
+    paths = ("torch.nn.functional.softmax", "torch.Tensor.softmax", "torch.nn.CrossEntropyLoss")
+    with checks.forbid(*paths, namespace=namespace):
+        with pytest.raises(AssertionError, match="sem usar torch.nn.functional.softmax"):
+            F.softmax(x, dim=1)
+        with pytest.raises(AssertionError):
+            x.softmax(dim=1)
+        with pytest.raises(AssertionError):
+            namespace["softmax"](x, dim=1)
+        with pytest.raises(AssertionError):
+            torch.nn.CrossEntropyLoss()(x, torch.tensor([0, 1]))
+        torch.logsumexp(x, dim=1)  # what is not forbidden still works
+    assert F.softmax is softmax and namespace["softmax"] is softmax
+    torch.testing.assert_close(x.softmax(dim=1).sum(dim=1), torch.ones(2))
+    torch.nn.CrossEntropyLoss()(x, torch.tensor([0, 1]))
+
+
+def test_analytic_blocks_autograd_but_allows_no_grad_inside():
+    x = torch.tensor([1.0, 2.0])
+
+    def with_autograd(x):
+        x = x.clone().requires_grad_()
+        (x**2).sum().backward()
+        return x.grad
+
+    def by_hand(x):
+        with torch.no_grad():
+            return 2 * x
+
+    with checks.analytic():
+        torch.testing.assert_close(by_hand(x), 2 * x)
+        with pytest.raises((AssertionError, RuntimeError)):
+            with_autograd(x)
+        with pytest.raises(AssertionError):
+            torch.autograd.grad(x.sum(), x)
+    torch.testing.assert_close(with_autograd(x), 2 * x)
+
+
+def test_forward_recorder_sees_mode_and_grad_state():
+    model = torch.nn.Linear(2, 1)
+    with checks.ForwardRecorder(model) as rec:
+        model(torch.zeros(1, 2))
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, 2))
+    model(torch.zeros(1, 2))  # after the block: not recorded
+    assert rec.calls == [(True, True), (False, False)]
+
+
+def test_quietly_swallows_warnings_and_returns_the_value(recwarn):
+    import warnings
+
+    def noisy(x):
+        warnings.warn("barulho", UserWarning)
+        return x + 1
+
+    assert checks.quietly(noisy, 1) == 2
+    assert len(recwarn) == 0
+
+
+def test_assert_tuple_names_what_came_back():
+    checks.assert_tuple((1, 2), 2, "f")
+    checks.assert_tuple([1, 2], 2, "f")
+    with pytest.raises(AssertionError, match="tupla de 2 elementos, mas devolveu Tensor"):
+        checks.assert_tuple(torch.zeros(2), 2, "f")
+    with pytest.raises(AssertionError, match="tuple de 3"):
+        checks.assert_tuple((1, 2, 3), 2, "f")
