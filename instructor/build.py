@@ -32,8 +32,10 @@ SETUP_CELL = """\
 # Preparação do ambiente. No Colab, instala o pacote `helpers` do curso (o torch do
 # Colab é mantido); na sua máquina ele já vem do ambiente do curso.
 import importlib.util, subprocess, sys
+
+PACKAGE = "{package_url}"
 if importlib.util.find_spec("helpers") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{package_url}"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", PACKAGE], check=True)
 
 import torch
 from helpers.device import describe_device, get_device

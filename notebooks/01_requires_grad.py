@@ -401,31 +401,21 @@ def make_params(n_in, n_out):
 
 
 # %% test="test_make_params_shape" points=1
-import warnings
-
 import torch
-from helpers.checks import assert_dtype, assert_shape, expect
+from helpers.checks import assert_dtype, assert_shape, assert_tuple, quietly
 
-
-def _make_params(n_in, n_out):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = make_params(n_in, n_out)
-    expect(
-        isinstance(out, (tuple, list)) and len(out) == 2,
-        "make_params deve devolver uma tupla (W, b).",
-    )
-    return out
-
-
-W, b = _make_params(20, 5)
+out = quietly(make_params, 20, 5)
+assert_tuple(out, 2, "make_params")
+W, b = out
 assert_shape(W, (5, 20), "W de make_params(20, 5)")
 assert_shape(b, (5,), "b de make_params(20, 5)")
 assert_dtype(W, torch.float32, "W")
 assert_dtype(b, torch.float32, "b")
 ### BEGIN HIDDEN TESTS
 for n_in, n_out in [(16, 16), (64, 128), (100, 1), (1, 7)]:
-    W, b = _make_params(n_in, n_out)
+    out = quietly(make_params, n_in, n_out)
+    assert_tuple(out, 2, "make_params")
+    W, b = out
     assert_shape(W, (n_out, n_in), f"W de make_params({n_in}, {n_out})")
     assert_shape(b, (n_out,), f"b de make_params({n_in}, {n_out})")
     assert_dtype(W, torch.float32, "W")
@@ -434,24 +424,14 @@ for n_in, n_out in [(16, 16), (64, 128), (100, 1), (1, 7)]:
 print("make_params (shapes e dtype): testes visíveis OK")
 
 # %% test="test_make_params_leaf" points=1
-import warnings
-
 import torch
-from helpers.checks import assert_trainable_leaf, expect
+from helpers.checks import assert_trainable_leaf, assert_tuple, expect, quietly
 
 
-def _make_params(n_in, n_out):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = make_params(n_in, n_out)
-    expect(
-        isinstance(out, (tuple, list)) and len(out) == 2,
-        "make_params deve devolver uma tupla (W, b).",
-    )
-    return out
-
-
-def _check_fills_grad(W, b):
+def _check_fills_grad(n_in, n_out):
+    params = quietly(make_params, n_in, n_out)
+    assert_tuple(params, 2, "make_params")
+    W, b = params
     # só depois de confirmar que são folhas: ler .grad de um não-folha emite um aviso
     assert_trainable_leaf(W, "W")
     assert_trainable_leaf(b, "b")
@@ -462,34 +442,25 @@ def _check_fills_grad(W, b):
     expect(bool((b.grad == 2).all()), "b.grad não é o gradiente esperado de 2 * b.sum().")
 
 
-_check_fills_grad(*_make_params(20, 5))
+_check_fills_grad(20, 5)
 ### BEGIN HIDDEN TESTS
 for n_in, n_out in [(16, 16), (64, 128), (100, 1)]:
-    _check_fills_grad(*_make_params(n_in, n_out))
+    _check_fills_grad(n_in, n_out)
 ### END HIDDEN TESTS
 print("make_params (folhas treináveis): testes visíveis OK")
 
 # %% test="test_make_params_init" points=1
-import warnings
-
 import torch
-from helpers.checks import expect
-
-
-def _make_params(n_in, n_out):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = make_params(n_in, n_out)
-    expect(
-        isinstance(out, (tuple, list)) and len(out) == 2,
-        "make_params deve devolver uma tupla (W, b).",
-    )
-    return out
+from helpers.checks import assert_tuple, expect, quietly
 
 
 def _check_init(n_in, n_out):
-    W, b = _make_params(n_in, n_out)
-    W2, _ = _make_params(n_in, n_out)
+    out = quietly(make_params, n_in, n_out)
+    assert_tuple(out, 2, "make_params")
+    W, b = out
+    out = quietly(make_params, n_in, n_out)
+    assert_tuple(out, 2, "make_params")
+    W2, _ = out
     W, b, W2 = W.detach().float(), b.detach().float(), W2.detach().float()
     expect(not bool((W == 0).all()), "W é toda zero: os pesos devem começar aleatórios.")
     expect(
@@ -539,32 +510,20 @@ def linear(x, W, b):
 
 
 # %% test="test_linear" points=1
-import warnings
-
 import torch
 import torch.nn.functional as F
-from helpers.checks import assert_close, assert_shape
-
-
-def _linear(x, W, b):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return linear(x, W, b)
-        except NotImplementedError:
-            raise
-        except RuntimeError as err:
-            raise AssertionError(
-                f"linear falhou com x {tuple(x.shape)}, W {tuple(W.shape)} e b "
-                f"{tuple(b.shape)}: {err}. Lembre que W tem shape (n_out, n_in)."
-            ) from None
+from helpers.checks import assert_close, assert_shape, quietly, runtime_error_as_failure
 
 
 def _check_values(N, n_in, n_out, gen, dtype=torch.float32):
     x = torch.randn(N, n_in, generator=gen, dtype=dtype)
     W = torch.randn(n_out, n_in, generator=gen, dtype=dtype)
     b = torch.randn(n_out, generator=gen, dtype=dtype)
-    out = _linear(x, W, b)
+    with runtime_error_as_failure(
+        f"linear falhou com x {tuple(x.shape)}, W {tuple(W.shape)} e b {tuple(b.shape)}",
+        "Lembre que W tem shape (n_out, n_in).",
+    ):
+        out = quietly(linear, x, W, b)
     assert_shape(out, (N, n_out), f"linear(x, W, b) com x {(N, n_in)} e W {(n_out, n_in)}")
     assert_close(
         out,
@@ -590,25 +549,9 @@ for _ in range(3):
 print("linear (valores): testes visíveis OK")
 
 # %% test="test_linear_grad" points=1
-import warnings
-
 import torch
 import torch.nn.functional as F
-from helpers.checks import assert_close, assert_shape, expect
-
-
-def _linear(x, W, b):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return linear(x, W, b)
-        except NotImplementedError:
-            raise
-        except RuntimeError as err:
-            raise AssertionError(
-                f"linear falhou com x {tuple(x.shape)}, W {tuple(W.shape)} e b "
-                f"{tuple(b.shape)}: {err}. Lembre que W tem shape (n_out, n_in)."
-            ) from None
+from helpers.checks import assert_close, assert_shape, expect, quietly, runtime_error_as_failure
 
 
 def _check_grad(N, n_in, n_out, gen, track=("W", "b"), dtype=torch.float32):
@@ -619,7 +562,12 @@ def _check_grad(N, n_in, n_out, gen, track=("W", "b"), dtype=torch.float32):
     }
     ref = {k: v.clone().requires_grad_(k in track) for k, v in data.items()}
     mine = {k: v.clone().requires_grad_(k in track) for k, v in data.items()}
-    out = _linear(mine["x"], mine["W"], mine["b"])
+    shapes = {k: tuple(v.shape) for k, v in mine.items()}
+    with runtime_error_as_failure(
+        f"linear falhou com x {shapes['x']}, W {shapes['W']} e b {shapes['b']}",
+        "Lembre que W tem shape (n_out, n_in).",
+    ):
+        out = quietly(linear, mine["x"], mine["W"], mine["b"])
     assert_shape(out, (N, n_out), "linear(x, W, b)")
     who = ", ".join(track) if track else "nenhuma entrada"
     if not track:
@@ -685,22 +633,14 @@ def frozen_copy(t):
 
 
 # %% test="test_frozen_copy" points=1
-import warnings
-
 import torch
-from helpers.checks import assert_close, assert_detached, assert_tensor, expect
-
-
-def _frozen_copy(t):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return frozen_copy(t)
+from helpers.checks import assert_close, assert_detached, assert_tensor, expect, quietly
 
 
 def _check_frozen(t, name):
     before = t.detach().clone()
     was_tracking = t.requires_grad
-    c = _frozen_copy(t)
+    c = quietly(frozen_copy, t)
     assert_tensor(c, f"frozen_copy({name})")
     assert_close(c, before, f"frozen_copy({name})")
     assert_detached(c, f"frozen_copy({name})")
@@ -730,22 +670,14 @@ _check_frozen(torch.arange(6).reshape(2, 3), "ints")
 print("frozen_copy (valores, fora do grafo): testes visíveis OK")
 
 # %% test="test_frozen_copy_memory" points=1
-import warnings
-
 import torch
-from helpers.checks import assert_close, assert_tensor, expect
-
-
-def _frozen_copy(t):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return frozen_copy(t)
+from helpers.checks import assert_close, assert_tensor, expect, quietly
 
 
 def _check_own_memory(t, name, base=None):
     before = t.detach().clone()
     base_before = None if base is None else base.detach().clone()
-    c = _frozen_copy(t)
+    c = quietly(frozen_copy, t)
     assert_tensor(c, f"frozen_copy({name})")
     try:
         # inference_mode permite alterar in-place qualquer tipo de tensor devolvido
@@ -802,33 +734,8 @@ def gets_grad(tensors):
 
 
 # %% test="test_gets_grad" points=1
-import warnings
-
 import torch
-from helpers.checks import expect
-
-
-def _check_names(tensors, expected, why):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = gets_grad(tensors)
-    expect(
-        isinstance(got, list),
-        f"gets_grad deve devolver uma list de nomes, mas devolveu {type(got).__name__}.",
-    )
-    expect(
-        all(isinstance(n, str) for n in got),
-        "gets_grad deve devolver os nomes (as chaves do dicionário), não os tensores.",
-    )
-    if got == expected:
-        return
-    problems = [f"faltou '{n}' ({why[n]})" for n in expected if n not in got]
-    problems += [f"'{n}' não deveria estar na lista ({why.get(n, 'não é um dos nomes')})"
-                 for n in got if n not in expected]
-    if not problems:
-        problems = [f"os nomes devem vir na ordem do dicionário: {expected}, não {got}"]
-    raise AssertionError("gets_grad: " + "; ".join(problems) + ".")
-
+from helpers.checks import assert_names, quietly
 
 _gen = torch.Generator().manual_seed(0)
 tensors = {
@@ -843,49 +750,27 @@ why = {
     "y": "não tem requires_grad",
     "bias": "é folha com requires_grad=True",
 }
-_check_names(tensors, ["weight", "bias"], why)
-_check_names({"a": torch.ones(2), "b": torch.zeros(3)}, [], why | {"a": "não tem requires_grad", "b": "não tem requires_grad"})
+assert_names(quietly(gets_grad, tensors), ["weight", "bias"], why, "gets_grad")
+tensors = {"a": torch.ones(2), "b": torch.zeros(3)}
+why = why | {"a": "não tem requires_grad", "b": "não tem requires_grad"}
+assert_names(quietly(gets_grad, tensors), [], why, "gets_grad")
 ### BEGIN HIDDEN TESTS
-_check_names({}, [], {})
+assert_names(quietly(gets_grad, {}), [], {}, "gets_grad")
 p1 = torch.nn.Parameter(torch.randn(3, generator=_gen))
 p2 = torch.randn(2, generator=_gen, dtype=torch.float64).requires_grad_()
-_check_names(
-    {"z_last": p1, "a_first": torch.randn(2, generator=_gen), "m_mid": p2},
-    ["z_last", "m_mid"],
-    {"z_last": "é folha com requires_grad=True (nn.Parameter)", "a_first": "não tem requires_grad",
-     "m_mid": "é folha com requires_grad=True"},
-)
+tensors = {"z_last": p1, "a_first": torch.randn(2, generator=_gen), "m_mid": p2}
+why = {
+    "z_last": "é folha com requires_grad=True (nn.Parameter)",
+    "a_first": "não tem requires_grad",
+    "m_mid": "é folha com requires_grad=True",
+}
+assert_names(quietly(gets_grad, tensors), ["z_last", "m_mid"], why, "gets_grad")
 ### END HIDDEN TESTS
 print("gets_grad (folhas com e sem requires_grad): testes visíveis OK")
 
 # %% test="test_gets_grad_nonleaf" points=1
-import warnings
-
 import torch
-from helpers.checks import expect
-
-
-def _check_names(tensors, expected, why):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = gets_grad(tensors)
-    expect(
-        isinstance(got, list),
-        f"gets_grad deve devolver uma list de nomes, mas devolveu {type(got).__name__}.",
-    )
-    expect(
-        all(isinstance(n, str) for n in got),
-        "gets_grad deve devolver os nomes (as chaves do dicionário), não os tensores.",
-    )
-    if got == expected:
-        return
-    problems = [f"faltou '{n}' ({why[n]})" for n in expected if n not in got]
-    problems += [f"'{n}' não deveria estar na lista ({why.get(n, 'não é um dos nomes')})"
-                 for n in got if n not in expected]
-    if not problems:
-        problems = [f"os nomes devem vir na ordem do dicionário: {expected}, não {got}"]
-    raise AssertionError("gets_grad: " + "; ".join(problems) + ".")
-
+from helpers.checks import assert_names, quietly
 
 _gen = torch.Generator().manual_seed(0)
 W = torch.randn(2, 3, generator=_gen).requires_grad_() * 0.01  # o erro clássico
@@ -900,7 +785,8 @@ why = {
     "out": "é resultado de uma operação (tem grad_fn), não folha",
     "loss": "é resultado de uma operação (tem grad_fn), não folha",
 }
-_check_names({"W": W, "b": b, "x": x, "out": out, "loss": loss}, ["b"], why)
+tensors = {"W": W, "b": b, "x": x, "out": out, "loss": loss}
+assert_names(quietly(gets_grad, tensors), ["b"], why, "gets_grad")
 ### BEGIN HIDDEN TESTS
 leaf = torch.randn(3, generator=_gen).requires_grad_()
 with torch.no_grad():
@@ -912,44 +798,17 @@ why = {
     "cloned": "é resultado de uma operação (clone), não folha",
     "summed": "é resultado de uma operação, não folha",
 }
-_check_names(
-    {"detached": leaf.detach(), "under_no_grad": under_no_grad, "cloned": leaf.clone(),
-     "summed": leaf.sum(), "leaf": leaf},
-    ["leaf"],
-    why,
-)
+tensors = {"detached": leaf.detach(), "under_no_grad": under_no_grad, "cloned": leaf.clone(),
+           "summed": leaf.sum(), "leaf": leaf}
+assert_names(quietly(gets_grad, tensors), ["leaf"], why, "gets_grad")
 ### END HIDDEN TESTS
 print("gets_grad (resultados de operações): testes visíveis OK")
 
 # %% test="test_gets_grad_rule" points=1
 import random
-import warnings
 
 import torch
-from helpers.checks import expect
-
-
-def _check_names(tensors, expected, why):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = gets_grad(tensors)
-    expect(
-        isinstance(got, list),
-        f"gets_grad deve devolver uma list de nomes, mas devolveu {type(got).__name__}.",
-    )
-    expect(
-        all(isinstance(n, str) for n in got),
-        "gets_grad deve devolver os nomes (as chaves do dicionário), não os tensores.",
-    )
-    if got == expected:
-        return
-    problems = [f"faltou '{n}' ({why[n]})" for n in expected if n not in got]
-    problems += [f"'{n}' não deveria estar na lista ({why.get(n, 'não é um dos nomes')})"
-                 for n in got if n not in expected]
-    if not problems:
-        problems = [f"os nomes devem vir na ordem do dicionário: {expected}, não {got}"]
-    raise AssertionError("gets_grad: " + "; ".join(problems) + ".")
-
+from helpers.checks import assert_names, quietly
 
 # 'old' já tem .grad de um backward anterior, mas foi congelado depois;
 # 'fresh' ainda não tem .grad, mas o próximo backward o preencherá.
@@ -961,7 +820,7 @@ why = {
     "old": "foi congelado: requires_grad=False, mesmo já tendo um .grad antigo",
     "fresh": "é folha com requires_grad=True, mesmo que .grad ainda seja None",
 }
-_check_names({"old": old, "fresh": fresh}, ["fresh"], why)
+assert_names(quietly(gets_grad, {"old": old, "fresh": fresh}), ["fresh"], why, "gets_grad")
 ### BEGIN HIDDEN TESTS
 _rng = random.Random(int(torch.randint(0, 2**31 - 1, ()).item()))
 
@@ -1001,7 +860,7 @@ for _ in range(5):
         tensors[name], gets, why[name] = _make(_rng.choice(_kinds))
         if gets:
             expected.append(name)
-    _check_names(tensors, expected, why)
+    assert_names(quietly(gets_grad, tensors), expected, why, "gets_grad")
 ### END HIDDEN TESTS
 print("gets_grad (pela regra, não pelo .grad atual): testes visíveis OK")
 

@@ -113,3 +113,25 @@ def test_assert_tuple_names_what_came_back():
         checks.assert_tuple(torch.zeros(2), 2, "f")
     with pytest.raises(AssertionError, match="tuple de 3"):
         checks.assert_tuple((1, 2, 3), 2, "f")
+
+
+def test_runtime_error_becomes_an_explained_failure_but_stubs_pass_through():
+    with pytest.raises(AssertionError, match="linear\\(x\\): .*mat1 and mat2.*Veja o shape de W"):
+        with checks.runtime_error_as_failure("linear(x)", hint="Veja o shape de W."):
+            torch.zeros(2, 3) @ torch.zeros(2, 3)
+    with pytest.raises(NotImplementedError):
+        with checks.runtime_error_as_failure("linear(x)"):
+            raise NotImplementedError()
+
+
+def test_assert_names_explains_missing_extra_and_order():
+    why = {"W": "folha com requires_grad", "out": "resultado de operação"}
+    checks.assert_names(["W", "b"], ["W", "b"], why, "gets_grad")
+    with pytest.raises(AssertionError, match="faltou 'W' \\(folha com requires_grad\\)"):
+        checks.assert_names(["b"], ["W", "b"], why, "gets_grad")
+    with pytest.raises(AssertionError, match="'out' não deveria estar.*resultado de operação"):
+        checks.assert_names(["W", "b", "out"], ["W", "b"], why, "gets_grad")
+    with pytest.raises(AssertionError, match="ordem"):
+        checks.assert_names(["b", "W"], ["W", "b"], why, "gets_grad")
+    with pytest.raises(AssertionError, match="list"):
+        checks.assert_names({"W", "b"}, ["W", "b"], why, "gets_grad")
