@@ -10,13 +10,8 @@ export VENV
 env:
 	@scripts/ensure-env.sh
 
-# Copies the student notebooks into meus_notebooks/ (never over a copy that is already
-# there: that is the student's work) and opens JupyterLab on them.
 lab: env
-	@mkdir -p meus_notebooks
-	@for nb in release/*/*.ipynb; do \
-	  [ -e "meus_notebooks/$$(basename $$nb)" ] || cp "$$nb" meus_notebooks/; \
-	done
+	@scripts/student-notebooks.sh meus_notebooks
 	$(BIN)/jupyter lab meus_notebooks
 
 test: env

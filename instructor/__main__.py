@@ -39,12 +39,12 @@ def build(ids: list[str]) -> None:
         print(f"{lid}: {source.relative_to(REPO)} e release/{lid}/{release.name}")
 
 
-def grade(assignment: str) -> None:
+def grade(assignment: str, course: Path = REPO) -> None:
     """Autogrades every submitted/<aluno>/<id>/ and prints the scores from the gradebook."""
-    config = load_config(REPO)
-    submitted = sorted(p.parent.name for p in (REPO / "submitted").glob(f"*/{assignment}"))
-    if not (REPO / "source" / assignment).is_dir():
+    config = load_config(course)
+    if not (course / "source" / assignment).is_dir():
         raise GradingError(f"não existe source/{assignment}: rode `python -m instructor build {assignment}`")
+    submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}"))
     if not submitted:
         raise GradingError(
             f"nenhuma entrega em submitted/<aluno>/{assignment}/: use `nbgrader collect {assignment}` "
@@ -67,12 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("ids", nargs="*", help="aulas (padrão: todas)")
     p_grade = sub.add_parser("grade", help="corrige as entregas de uma aula")
     p_grade.add_argument("assignment")
+    p_grade.add_argument("--course", type=Path, default=REPO, help="pasta do curso (padrão: este repositório)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             build(args.ids)
         else:
-            grade(args.assignment)
+            grade(args.assignment, args.course.resolve())
     except (BuildError, GradingError) as e:
         print(f"erro: {e}", file=sys.stderr)
         return 1

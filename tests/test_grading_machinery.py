@@ -63,6 +63,13 @@ def test_stderr_in_a_test_cell_is_caught(runs):
     assert any("test_double_noisy" in p for p in verify.full_marks_problems(run))
 
 
+def test_autograde_drops_library_warnings_from_stderr(runs):
+    # The Validator keeps them (so authors see them); autograde must not cost points.
+    _, _, run = runs["94_library_warning"]
+    assert verify.full_marks_problems(run) == []
+    assert verify.free_point_problems(run) == []
+
+
 def test_a_leaked_solution_is_caught(runs):
     _, _, run = runs["90_good"]
     release = nbformat.reads(run.release_text, as_version=4)
