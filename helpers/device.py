@@ -73,5 +73,9 @@ def describe_device(device: torch.device | str) -> str:
         props = torch.cuda.get_device_properties(index)
         return f"cuda:{index} — {props.name}, {props.total_memory / 2**30:.1f} GiB"
     if device.type == "mps":
-        return f"mps — GPU Apple ({platform.machine()}), memória compartilhada com a CPU"
-    return f"{device.type} — {platform.machine() or 'CPU'}, {torch.get_num_threads()} threads do torch"
+        # A GPU da Apple divide a memória com a CPU; torch >= 2.3 diz quanto ela pode usar.
+        limit = getattr(torch.mps, "recommended_max_memory", None)
+        memory = f" (até {limit() / 2**30:.1f} GiB)" if limit and _mps_available() else ""
+        return f"mps — GPU Apple ({platform.machine()}), memória compartilhada com a CPU{memory}"
+    threads = torch.get_num_threads()
+    return f"{device.type} — {platform.machine() or 'CPU'}, {threads} threads do torch"
