@@ -344,6 +344,12 @@ for _eps in (0.05, 0.2):
         _g = numerical_grad(lambda t: (t**3).sum(), _x, eps=_eps)
     assert_close(_g, 3 * _x**2 + _eps**2, f"numerical_grad(f, x, eps={_eps})", rtol=0, atol=1e-6,
                  hint="O argumento eps está sendo usado?")
+# gradientes perto de 100: em float32 o espaçamento (~8e-6) já passa de 1e-6
+_x = torch.tensor([49.3, -50.7, 51.1], dtype=torch.float64)
+with analytic(globals()):
+    _g = numerical_grad(lambda t: (t**2).sum(), _x)
+assert_close(_g, 2 * _x, "numerical_grad(f, x) com gradientes grandes", rtol=0, atol=1e-6,
+             hint="Faça as contas no dtype de x (float64): em float32 a precisão não chega a 1e-6.")
 ### END HIDDEN TESTS
 print("numerical_grad: testes visíveis OK")
 
@@ -834,6 +840,11 @@ def _check_predict(model, x):
     state = {k: v.clone() for k, v in model.state_dict().items()}
     with ForwardRecorder(model) as rec:
         out = predict(model, x)
+    grad_left_on = torch.is_grad_enabled()
+    torch.set_grad_enabled(True)  # as células seguintes precisam dele ligado
+    expect(grad_left_on,
+           "predict deixou o rastreamento de gradientes desligado depois de terminar: "
+           "desligue-o só em volta da chamada do modelo, com um bloco with.")
     expect(len(rec.calls) > 0, "predict não chamou o modelo.")
     expect(all(not training for training, _ in rec.calls),
            "O forward rodou em modo de treino: o modelo precisa estar em modo de avaliação.")

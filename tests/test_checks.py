@@ -135,3 +135,52 @@ def test_assert_names_explains_missing_extra_and_order():
         checks.assert_names(["b", "W"], ["W", "b"], why, "gets_grad")
     with pytest.raises(AssertionError, match="list"):
         checks.assert_names({"W", "b"}, ["W", "b"], why, "gets_grad")
+
+
+def test_forward_recorder_counts_each_outer_call_once_whatever_the_route():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    model.eval()
+    with checks.ForwardRecorder(model) as rec:
+        model(torch.zeros(4, 2))
+        with torch.no_grad():
+            model.forward(torch.zeros(5, 2))  # skips the Sequential's own hooks
+    assert rec.calls == [(False, True), (False, False)]
+    assert rec.batch_sizes == [4, 5]
+    assert "forward" not in vars(model)  # the module is as it was
+
+
+def test_forward_recorder_survives_a_forward_that_raises():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    with checks.ForwardRecorder(model) as rec:
+        with pytest.raises(RuntimeError):
+            model(torch.zeros(4, 7))
+        model(torch.zeros(1, 2))
+    assert rec.batch_sizes == [4, 1]
+
+
+def test_analytic_blocks_forward_mode_and_torchs_own_finite_differences():
+    import sys
+
+    import torch.autograd.forward_ad as fwAD
+    from torch.autograd.gradcheck import get_numerical_jacobian
+
+    gradcheck_module = sys.modules["torch.autograd.gradcheck"]  # the name torch.autograd.gradcheck is a function
+    namespace = {"get_numerical_jacobian": get_numerical_jacobian}
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    with checks.analytic(namespace):
+        with pytest.raises(AssertionError):
+            with fwAD.dual_level():
+                fwAD.make_dual(x, torch.ones_like(x))
+        with pytest.raises(AssertionError):
+            gradcheck_module.get_numerical_jacobian(lambda t: t**2, (x,))
+        with pytest.raises(AssertionError):
+            namespace["get_numerical_jacobian"](lambda t: t**2, (x,))
+        with pytest.raises(AssertionError):
+            torch.func.linearize(torch.sin, x)
+    assert gradcheck_module.get_numerical_jacobian is get_numerical_jacobian  # restored
+
+
+def test_ratio_hint_is_not_given_for_a_single_value():
+    with pytest.raises(AssertionError) as info:
+        checks.assert_close(torch.tensor(24.0), torch.tensor(144.0), "df_dy")
+    assert "exatamente" not in str(info.value)
