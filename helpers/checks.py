@@ -32,6 +32,7 @@ __all__ = [
     "assert_names",
     "analytic",
     "ForwardRecorder",
+    "CountBackward",
 ]
 
 
@@ -336,6 +337,42 @@ def analytic(namespace: dict | None = None) -> Iterator[None]:
     reason = "Aqui o gradiente deve ser derivado à mão, sem autograd."
     with torch.no_grad(), forbid(*AUTOGRAD_ENTRY_POINTS, namespace=namespace, reason=reason):
         yield
+
+
+class _Tap(torch.autograd.Function):
+    """Identidade que avisa um contador a cada backward que passa por ela."""
+
+    @staticmethod
+    def forward(ctx, x, counter):
+        ctx.counter = counter
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.counter.calls += 1
+        return grad, None
+
+
+class CountBackward:
+    """Envolve ``f`` e conta quantas vezes um ``backward()`` passa por ela.
+
+    Introduzido na aula 02: ``accumulated_grad`` precisa chamar ``f(x).backward()``
+    ``times`` vezes, e o valor final sozinho não prova isso (``times * f'(x0)`` calculado
+    de uma vez dá o mesmo número).
+
+    >>> counted = CountBackward(f)
+    >>> counted(x).backward(); counted.calls
+    1
+    """
+
+    def __init__(self, f: Callable):
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, x):
+        if isinstance(x, torch.Tensor):
+            x = _Tap.apply(x, self)
+        return self.f(x)
 
 
 class ForwardRecorder:

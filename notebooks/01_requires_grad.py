@@ -512,22 +512,24 @@ def linear(x, W, b):
 # %% test="test_linear" points=1
 import torch
 import torch.nn.functional as F
-from helpers.checks import assert_close, assert_shape, quietly, runtime_error_as_failure
+from helpers.checks import assert_close, assert_dtype, assert_shape, quietly, runtime_error_as_failure
 
 
 def _check_values(N, n_in, n_out, gen, dtype=torch.float32):
     x = torch.randn(N, n_in, generator=gen, dtype=dtype)
     W = torch.randn(n_out, n_in, generator=gen, dtype=dtype)
     b = torch.randn(n_out, generator=gen, dtype=dtype)
+    expected = F.linear(x, W, b)  # antes: a função testada não pode mudar a referência
     with runtime_error_as_failure(
         f"linear falhou com x {tuple(x.shape)}, W {tuple(W.shape)} e b {tuple(b.shape)}",
         "Lembre que W tem shape (n_out, n_in).",
     ):
         out = quietly(linear, x, W, b)
     assert_shape(out, (N, n_out), f"linear(x, W, b) com x {(N, n_in)} e W {(n_out, n_in)}")
+    assert_dtype(out, dtype, "linear(x, W, b)")
     assert_close(
         out,
-        F.linear(x, W, b),
+        expected,
         f"linear(x, W, b) com x {(N, n_in)} e W {(n_out, n_in)}",
         hint="Confira a transposição de W e a soma do viés b.",
     )
@@ -540,7 +542,8 @@ _check_values(5, 4, 4, _gen)  # W quadrada
 _gen = torch.Generator().manual_seed(1234)
 for N, n_in, n_out in [(1, 6, 3), (32, 20, 10), (7, 8, 8), (3, 1, 5), (10, 5, 1)]:
     _check_values(N, n_in, n_out, _gen)
-_gen = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ()).item()))
+_gen = torch.Generator()
+_gen.seed()  # semente do sistema: entradas novas a cada correção
 for _ in range(3):
     N, n_in, n_out = (int(v) for v in torch.randint(1, 40, (3,), generator=_gen))
     _check_values(N, n_in, n_out, _gen)
@@ -605,7 +608,8 @@ _check_grad(3, 4, 2, _gen, track=("b",))
 _check_grad(3, 4, 2, _gen, track=("W",))
 _check_grad(3, 4, 2, _gen, track=("x", "W", "b"))
 _check_grad(5, 7, 3, _gen, track=(), dtype=torch.float64)
-_gen = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ()).item()))
+_gen = torch.Generator()
+_gen.seed()  # semente do sistema: entradas novas a cada correção
 for _ in range(3):
     N, n_in, n_out = (int(v) for v in torch.randint(1, 30, (3,), generator=_gen))
     _check_grad(N, n_in, n_out, _gen, dtype=torch.float64)
@@ -642,7 +646,8 @@ def _check_frozen(t, name):
     was_tracking = t.requires_grad
     c = quietly(frozen_copy, t)
     assert_tensor(c, f"frozen_copy({name})")
-    assert_close(c, before, f"frozen_copy({name})")
+    assert_close(c, before, f"frozen_copy({name})", rtol=0, atol=0,
+                 hint="Uma cópia deve ter exatamente os mesmos valores (sem mudar o dtype).")
     assert_detached(c, f"frozen_copy({name})")
     expect(
         t.requires_grad == was_tracking,
@@ -657,7 +662,8 @@ _check_frozen(leaf, "leaf")  # uma folha que rastreia
 result = leaf * 2 + 1
 _check_frozen(result, "leaf * 2 + 1")  # um resultado de operação, com grad_fn
 ### BEGIN HIDDEN TESTS
-_gen = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ()).item()))
+_gen = torch.Generator()
+_gen.seed()  # semente do sistema: entradas novas a cada correção
 _check_frozen(torch.randn(5, generator=_gen), "plain")  # já não rastreia
 _check_frozen(torch.randn((), generator=_gen).requires_grad_(), "scalar")
 param = torch.nn.Parameter(torch.randn(2, 3, generator=_gen))
@@ -702,7 +708,8 @@ _gen = torch.Generator().manual_seed(0)
 leaf = torch.randn(3, 4, generator=_gen).requires_grad_()
 _check_own_memory(leaf, "leaf")
 ### BEGIN HIDDEN TESTS
-_gen = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ()).item()))
+_gen = torch.Generator()
+_gen.seed()  # semente do sistema: entradas novas a cada correção
 leaf = torch.randn(3, 4, generator=_gen).requires_grad_()
 _check_own_memory(leaf * 3, "leaf * 3")
 _check_own_memory(torch.randn(5, generator=_gen), "plain")
@@ -798,9 +805,14 @@ why = {
     "cloned": "é resultado de uma operação (clone), não folha",
     "summed": "é resultado de uma operação, não folha",
 }
+retained = leaf * 3
+retained.retain_grad()  # .grad será preenchido, mas só porque foi pedido: não é o padrão
+why["retained"] = "é resultado de uma operação, não folha (retain_grad não muda isso)"
+why["scalar"] = "é folha com requires_grad=True (0-dim também conta)"
 tensors = {"detached": leaf.detach(), "under_no_grad": under_no_grad, "cloned": leaf.clone(),
-           "summed": leaf.sum(), "leaf": leaf}
-assert_names(quietly(gets_grad, tensors), ["leaf"], why, "gets_grad")
+           "summed": leaf.sum(), "leaf": leaf, "retained": retained,
+           "scalar": torch.randn((), generator=_gen).requires_grad_()}
+assert_names(quietly(gets_grad, tensors), ["leaf", "scalar"], why, "gets_grad")
 ### END HIDDEN TESTS
 print("gets_grad (resultados de operações): testes visíveis OK")
 
@@ -822,7 +834,7 @@ why = {
 }
 assert_names(quietly(gets_grad, {"old": old, "fresh": fresh}), ["fresh"], why, "gets_grad")
 ### BEGIN HIDDEN TESTS
-_rng = random.Random(int(torch.randint(0, 2**31 - 1, ()).item()))
+_rng = random.Random()  # semente do sistema: entradas novas a cada correção
 
 
 def _make(kind):

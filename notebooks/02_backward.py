@@ -218,7 +218,7 @@ for requires in (False, True):
     x = torch.randn(3, dtype=torch.float64, requires_grad=requires)
     v = torch.randn(2, dtype=torch.float64)
     got = vjp(f, x, v)
-    assert_detached(got, "o resultado de vjp")
+    assert_detached(got, f"o resultado de vjp (x com requires_grad={requires})")
     expect(
         x.grad is None,
         f"vjp deixou um gradiente em x.grad (x com requires_grad={requires}): "
@@ -301,11 +301,19 @@ def accumulated_grad(f, x0, times):
 import math
 
 import torch
-from helpers.checks import assert_close, expect
+from helpers.checks import CountBackward, assert_close, expect
 
 
 def f(x):
     return x**3 - 2 * x  # f'(x) = 3x² - 2
+
+
+def _backward_count_message(counted, times):
+    return (
+        f"Com times={times}, o backward() deveria passar por f {times} vez(es), mas passou "
+        f"{counted.calls}: chame f(x).backward() a cada repetição e deixe o .grad acumular "
+        "(o valor certo calculado de outro jeito não vale)."
+    )
 
 
 x0 = 1.5
@@ -313,8 +321,9 @@ xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
 (fp,) = torch.autograd.grad(f(xr), xr)  # f'(x0) de referência
 
 for times in (1, 2, 5):
+    counted = CountBackward(f)
     try:
-        got = accumulated_grad(f, x0, times)
+        got = accumulated_grad(counted, x0, times)
     except NotImplementedError:
         raise
     except RuntimeError as err:
@@ -329,12 +338,13 @@ for times in (1, 2, 5):
         "accumulated_grad deve devolver um float do Python (por exemplo, com .item()), "
         f"mas devolveu {type(got).__name__}.",
     )
+    expect(counted.calls == times, _backward_count_message(counted, times))
     ratio = got / float(fp)
     k = round(ratio) if math.isfinite(ratio) and abs(ratio - round(ratio)) < 1e-3 else None
     cause = {
         1: " Os gradientes foram zerados (ou x foi recriado) entre as chamadas?",
         times + 1: " Há uma chamada a backward() a mais?",
-    }.get(k, "")
+    }.get(k, "") if k != times else ""
     assert_close(
         got,
         times * fp,
@@ -349,15 +359,17 @@ for times in (1, 2, 5):
 for x0, times in ((-0.7, 3), (2.0, 4), (0.3, 1)):
     xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     (fp,) = torch.autograd.grad(f(xr), xr)
-    got = accumulated_grad(f, x0, times)
+    counted = CountBackward(f)
+    got = accumulated_grad(counted, x0, times)
     expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
+    expect(counted.calls == times, _backward_count_message(counted, times))
     assert_close(got, times * fp, f"accumulated_grad(f, {x0}, {times})", rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 print("accumulated_grad: testes visíveis OK")
 
 # %% test="test_accumulated_grad_functions" points=1
 import torch
-from helpers.checks import assert_close, expect
+from helpers.checks import CountBackward, assert_close, expect
 
 functions = {
     "sin(x)": torch.sin,
@@ -368,8 +380,14 @@ for label, f in functions.items():
     for x0, times in ((0.5, 3), (-1.2, 2)):
         xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
         (fp,) = torch.autograd.grad(f(xr), xr)
-        got = accumulated_grad(f, x0, times)
+        counted = CountBackward(f)
+        got = accumulated_grad(counted, x0, times)
         expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
+        expect(
+            counted.calls == times,
+            f"accumulated_grad({label}, {x0}, {times}): o backward() passou por f "
+            f"{counted.calls} vez(es), não {times}.",
+        )
         assert_close(
             got,
             times * fp,
@@ -395,8 +413,10 @@ for label, f in functions.items():
         times = int(torch.randint(1, 7, ()))
         xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
         (fp,) = torch.autograd.grad(f(xr), xr)
-        got = accumulated_grad(f, x0, times)
+        counted = CountBackward(f)
+        got = accumulated_grad(counted, x0, times)
         expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
+        expect(counted.calls == times, f"o backward() passou por f {counted.calls} vez(es), não {times}.")
         assert_close(
             got, times * fp, f"accumulated_grad({label}, {x0:.4f}, {times})", rtol=1e-5, atol=1e-5
         )
@@ -487,7 +507,7 @@ def zero_grads(params):
 
 # %% test="test_zero_grads" points=1
 import torch
-from helpers.checks import assert_close, expect
+from helpers.checks import assert_close, expect, runtime_error_as_failure
 
 torch.manual_seed(0)
 w = torch.randn(3, 2, dtype=torch.float64, requires_grad=True)
@@ -508,7 +528,10 @@ c.grad = None  # este ainda não passou por nenhum backward()
 values = [p.detach().clone() for p in params]
 
 try:
-    zero_grads(params)
+    with runtime_error_as_failure(
+        "zero_grads falhou", "Um .grad novo precisa ter o dtype e o shape do seu parâmetro."
+    ):
+        zero_grads(params)
 except AttributeError as err:
     raise AssertionError(
         f"zero_grads falhou com AttributeError ({err}). Algum .grad ainda é None (um tensor "
@@ -784,12 +807,13 @@ for n_micro in (2, 4):
         accumulate_microbatches(model, loss_fn, x, y, n_micro)
     for (name, p), g in zip(model.named_parameters(), ref):
         expect(p.grad is not None, f"{name}.grad é None depois de accumulate_microbatches.")
+        stale = torch.allclose(p.grad, g + 100.0)  # as sobras continuam somadas
         assert_close(
             p.grad,
             g,
             f"{name}.grad (n_micro={n_micro}, com gradientes antigos em .grad)",
             hint="Os gradientes que já estavam em .grad antes da chamada deveriam ter sido "
-            "apagados primeiro.",
+            "apagados primeiro." if stale else "",
         )
 
 ### BEGIN HIDDEN TESTS

@@ -184,3 +184,16 @@ def test_ratio_hint_is_not_given_for_a_single_value():
     with pytest.raises(AssertionError) as info:
         checks.assert_close(torch.tensor(24.0), torch.tensor(144.0), "df_dy")
     assert "exatamente" not in str(info.value)
+
+
+def test_count_backward_counts_passes_through_f_not_values():
+    counted = checks.CountBackward(lambda x: x**3)
+    x = torch.tensor(2.0, requires_grad=True)
+    y = counted(x)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert counted.calls == 2
+    assert x.grad.item() == 24.0  # the tap does not change the gradient
+    counted(torch.tensor(2.0))  # no autograd: nothing to count
+    counted(2.0)  # plain numbers pass through untouched
+    assert counted.calls == 2
