@@ -319,6 +319,8 @@ AUTOGRAD_ENTRY_POINTS = (
     "torch.func.jacfwd",
     "torch.func.hessian",
     "torch.func.linearize",
+    # religar o gradiente dentro do bloco só serve para usar o autograd
+    "torch.enable_grad",
     "torch.autograd.forward_ad.make_dual",
     "torch.autograd.forward_ad.unpack_dual",
     # as diferenças finitas prontas do próprio torch (aula 03 pede para escrevê-las)

@@ -177,6 +177,11 @@ def test_analytic_blocks_forward_mode_and_torchs_own_finite_differences():
             namespace["get_numerical_jacobian"](lambda t: t**2, (x,))
         with pytest.raises(AssertionError):
             torch.func.linearize(torch.sin, x)
+        with pytest.raises(AssertionError):
+            with torch.enable_grad():
+                pass
+        with torch.no_grad():  # turning grad off stays allowed
+            pass
     assert gradcheck_module.get_numerical_jacobian is get_numerical_jacobian  # restored
 
 
