@@ -64,7 +64,7 @@ def _header_lines(text: str) -> list[int]:
     return [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("# %%")]
 
 
-def _region(source: str, markers: tuple[str, str]) -> tuple[int, int] | None:
+def region(source: str, markers: tuple[str, str]) -> tuple[int, int] | None:
     """Line span of a BEGIN/END region, None if absent; raises ValueError when malformed."""
     begin, end = markers
     lines = source.splitlines()
@@ -80,7 +80,7 @@ def _region(source: str, markers: tuple[str, str]) -> tuple[int, int] | None:
     return starts[0], ends[0]
 
 
-def _without(source: str, span: tuple[int, int] | None) -> str:
+def without_region(source: str, span: tuple[int, int] | None) -> str:
     if span is None:
         return source
     lines = source.splitlines()
@@ -136,8 +136,8 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
 
     source = cell.source
     try:
-        solution = _region(source, SOLUTION)
-        hidden = _region(source, HIDDEN)
+        solution = region(source, SOLUTION)
+        hidden = region(source, HIDDEN)
     except ValueError as e:
         raise BuildError(f"{where}: {e}") from None
 
@@ -165,7 +165,7 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
             raise BuildError(f"{where}: points deve ser um número positivo ({points!r})")
         if solution is not None:
             raise BuildError(f"{where}: região de solução fora de uma célula exercise")
-        for label, text in (("com", source), ("sem", _without(source, hidden))):
+        for label, text in (("com", source), ("sem", without_region(source, hidden))):
             try:
                 ok = _ends_in_statement(text)
             except SyntaxError as e:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .build import HIDDEN, SOLUTION, _region, build_notebook, notebook_text, owner_of
+from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, region, without_region
 from .grading import autograde, generate_assignment, sandbox, submit, validate
 
 BLANK, SOLVED = "aluno_em_branco", "aluno_com_solucao"
@@ -79,7 +79,7 @@ def _regions(nb, kind: str, markers: tuple[str, str]) -> list[str]:
         meta = cell.metadata.get("nbgrader", {})
         if not meta.get(kind):
             continue
-        span = _region(cell.source, markers)
+        span = region(cell.source, markers)
         if span:
             lines += cell.source.splitlines()[span[0] + 1 : span[1]]
     return lines
@@ -99,10 +99,7 @@ def leak_problems(source_text: str, release_text: str) -> list[str]:
     for cell in source.cells:
         text = cell.source
         for markers in (SOLUTION, HIDDEN):
-            span = _region(text, markers)
-            if span:
-                lines = text.splitlines()
-                text = "\n".join(lines[: span[0]] + lines[span[1] + 1 :])
+            text = without_region(text, region(text, markers))
         public.update(line.strip() for line in text.splitlines())
     released = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
     problems = [
