@@ -37,13 +37,16 @@ __all__ = [
 
 
 def expect(condition: object, message: str) -> None:
-    """Falha com ``message`` quando ``condition`` é falsa (funciona mesmo com ``python -O``)."""
+    """Falha com ``message`` quando ``condition`` é falsa (mesmo com ``python -O``).
+
+    Introduzido na aula 01.
+    """
     if not condition:
         raise AssertionError(message)
 
 
 def assert_tensor(value: object, name: str) -> None:
-    """Confere que ``value`` é um ``torch.Tensor``."""
+    """Confere que ``value`` é um ``torch.Tensor``. Introduzido na aula 01."""
     expect(
         isinstance(value, torch.Tensor),
         f"{name} deveria ser um torch.Tensor, mas é {type(value).__name__}.",
@@ -51,7 +54,7 @@ def assert_tensor(value: object, name: str) -> None:
 
 
 def assert_shape(t: torch.Tensor, shape: Iterable[int], name: str) -> None:
-    """Confere o shape, apontando o caso comum de dimensões trocadas."""
+    """Confere o shape, apontando o caso comum de dimensões trocadas. Introduzido na aula 01."""
     assert_tensor(t, name)
     expected = tuple(shape)
     got = tuple(t.shape)
@@ -64,7 +67,7 @@ def assert_shape(t: torch.Tensor, shape: Iterable[int], name: str) -> None:
 
 
 def assert_dtype(t: torch.Tensor, dtype: torch.dtype, name: str) -> None:
-    """Confere o dtype."""
+    """Confere o dtype. Introduzido na aula 01."""
     assert_tensor(t, name)
     expect(t.dtype == dtype, f"{name} tem dtype {t.dtype}, mas o esperado é {dtype}.")
 
@@ -103,7 +106,7 @@ def assert_close(
     atol: float | None = None,
     hint: str = "",
 ) -> None:
-    """``torch.testing.assert_close`` com mensagem em português.
+    """``torch.testing.assert_close`` com mensagem em português. Introduzido na aula 01.
 
     Compara valores (não dtype nem device). Quando o erro é um fator constante, a
     mensagem diz qual (por exemplo "exatamente 2× o esperado"); ``hint`` acrescenta a
@@ -133,7 +136,7 @@ def assert_close(
 
 
 def assert_trainable_leaf(t: torch.Tensor, name: str) -> None:
-    """Confere que ``t`` é folha do grafo e rastreia gradientes (um parâmetro treinável)."""
+    """Confere que ``t`` é folha do grafo e rastreia gradientes (um parâmetro). Introduzido na aula 01."""
     assert_tensor(t, name)
     expect(t.requires_grad, f"{name} deveria ter requires_grad=True.")
     expect(
@@ -145,7 +148,7 @@ def assert_trainable_leaf(t: torch.Tensor, name: str) -> None:
 
 
 def assert_detached(t: torch.Tensor, name: str) -> None:
-    """Confere que ``t`` não rastreia gradientes nem guarda histórico (sem ``grad_fn``)."""
+    """Confere que ``t`` não rastreia gradientes nem tem ``grad_fn``. Introduzido na aula 01."""
     assert_tensor(t, name)
     expect(not t.requires_grad, f"{name} não deveria ter requires_grad=True.")
     expect(t.grad_fn is None, f"{name} ainda guarda histórico do grafo (grad_fn = {t.grad_fn}).")
@@ -171,7 +174,7 @@ def _resolve(path: str) -> tuple[object, str]:
 
 @contextlib.contextmanager
 def forbid(*paths: str, namespace: dict | None = None, reason: str = "") -> Iterator[None]:
-    """Faz as funções em ``paths`` falharem enquanto o bloco roda.
+    """Faz as funções em ``paths`` falharem enquanto o bloco roda. Introduzido na aula 03.
 
     Usado nos exercícios "implemente sem atalho". Um módulo (``torch.nn.CrossEntropyLoss``)
     é bloqueado no seu ``forward``. Em ``namespace`` (o ``globals()`` do notebook), nomes

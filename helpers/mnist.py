@@ -33,7 +33,10 @@ COLAB_ROOT = Path("/content/data")
 
 
 class MnistNotFoundError(RuntimeError):
-    """O MNIST não está no disco e não pôde ser baixado (por exemplo, sem internet)."""
+    """O MNIST não está no disco e não pôde ser baixado (sem internet, por exemplo).
+
+    Introduzido na aula 07.
+    """
 
 
 def _on_colab() -> bool:
