@@ -241,11 +241,16 @@ def quietly(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def assert_tuple(value: object, n: int, name: str) -> None:
-    """Confere que ``value`` é uma tupla (ou lista) de ``n`` elementos. Introduzido na aula 01."""
+def assert_tuple(value: object, n: int, name: str, items: str = "") -> None:
+    """Confere que ``value`` é uma tupla (ou lista) de ``n`` elementos. Introduzido na aula 01.
+
+    ``items`` diz ao aluno o que vai em cada posição, por exemplo ``"(df_dx, df_dy)"``.
+    """
     expect(
         isinstance(value, (tuple, list)) and len(value) == n,
-        f"{name} deve devolver uma tupla de {n} elementos, mas devolveu {type(value).__name__}"
+        f"{name} deve devolver uma tupla de {n} elementos"
+        + (f" {items}" if items else "")
+        + f", mas devolveu {type(value).__name__}"
         + (f" de {len(value)}" if isinstance(value, (tuple, list)) else "")
         + ".",
     )

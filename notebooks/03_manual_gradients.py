@@ -133,7 +133,7 @@ def grad_poly(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
 
 # %% test="test_grad_poly_dx" points=1
 import torch
-from helpers.checks import analytic, assert_close, assert_shape, expect
+from helpers.checks import analytic, assert_close, assert_shape, assert_tuple
 
 
 def _poly_reference(x, y):
@@ -146,8 +146,7 @@ def _poly_reference(x, y):
 def _check_poly_dx(x, y):
     with analytic(globals()):
         out = grad_poly(x, y)
-    expect(isinstance(out, (tuple, list)) and len(out) == 2,
-           "grad_poly deve devolver uma tupla com dois tensores: (df_dx, df_dy).")
+    assert_tuple(out, 2, "grad_poly", "(df_dx, df_dy)")
     assert_shape(out[0], x.shape, "df_dx")
     assert_close(out[0], _poly_reference(x, y)[0], "df_dx",
                  hint="Derive 2x² em relação a x (y é constante aí).")
@@ -166,7 +165,7 @@ print("grad_poly (df/dx): testes visíveis OK")
 
 # %% test="test_grad_poly_dy" points=1
 import torch
-from helpers.checks import analytic, assert_close, assert_shape, expect
+from helpers.checks import analytic, assert_close, assert_shape, assert_tuple
 
 
 def _poly_reference(x, y):
@@ -179,8 +178,7 @@ def _poly_reference(x, y):
 def _check_poly_dy(x, y):
     with analytic(globals()):
         out = grad_poly(x, y)
-    expect(isinstance(out, (tuple, list)) and len(out) == 2,
-           "grad_poly deve devolver uma tupla com dois tensores: (df_dx, df_dy).")
+    assert_tuple(out, 2, "grad_poly", "(df_dx, df_dy)")
     assert_shape(out[1], y.shape, "df_dy")
     assert_close(out[1], _poly_reference(x, y)[1], "df_dy",
                  hint="Derive 3y³ em relação a y: o expoente desce e diminui em 1.")
@@ -515,7 +513,7 @@ def linreg_grads(w: torch.Tensor, b: torch.Tensor, x: torch.Tensor,
 
 # %% test="test_linreg_grads_dw" points=1
 import torch
-from helpers.checks import analytic, assert_close, assert_shape, expect
+from helpers.checks import analytic, assert_close, assert_shape, assert_tuple
 
 
 def _linreg_reference(w, b, x, y):
@@ -537,8 +535,7 @@ def _linreg_data(n, d, generator=None):
 def _check_dw(w, b, x, y):
     with analytic(globals()):
         out = linreg_grads(w, b, x, y)
-    expect(isinstance(out, (tuple, list)) and len(out) == 2,
-           "linreg_grads deve devolver uma tupla com dois tensores: (dL_dw, dL_db).")
+    assert_tuple(out, 2, "linreg_grads", "(dL_dw, dL_db)")
     assert_shape(out[0], w.shape, "dL_dw")
     assert_close(out[0], _linreg_reference(w, b, x, y)[0], "dL_dw",
                  hint="Confira o 2 que desce do quadrado, o 1/N da média e o sinal do resíduo.")
@@ -553,7 +550,7 @@ print("linreg_grads (dL/dw): testes visíveis OK")
 
 # %% test="test_linreg_grads_db" points=1
 import torch
-from helpers.checks import analytic, assert_close, expect
+from helpers.checks import analytic, assert_close, assert_tuple, expect
 
 
 def _linreg_reference(w, b, x, y):
@@ -575,8 +572,7 @@ def _linreg_data(n, d, generator=None):
 def _check_db(w, b, x, y):
     with analytic(globals()):
         out = linreg_grads(w, b, x, y)
-    expect(isinstance(out, (tuple, list)) and len(out) == 2,
-           "linreg_grads deve devolver uma tupla com dois tensores: (dL_dw, dL_db).")
+    assert_tuple(out, 2, "linreg_grads", "(dL_dw, dL_db)")
     db = out[1]
     expect(isinstance(db, torch.Tensor), f"dL_db deveria ser um torch.Tensor, mas é "
            f"{type(db).__name__}.")
@@ -595,7 +591,7 @@ print("linreg_grads (dL/db): testes visíveis OK")
 
 # %% test="test_linreg_grads_sizes" points=1
 import torch
-from helpers.checks import analytic, assert_close, assert_shape, expect
+from helpers.checks import analytic, assert_close, assert_shape, assert_tuple
 
 
 def _linreg_reference(w, b, x, y):
@@ -612,8 +608,7 @@ def _check_sizes(n, d):
     y = torch.randn(n, dtype=torch.float64) * 3 + 1
     with analytic(globals()):
         out = linreg_grads(w, b, x, y)
-    expect(isinstance(out, (tuple, list)) and len(out) == 2,
-           "linreg_grads deve devolver uma tupla com dois tensores: (dL_dw, dL_db).")
+    assert_tuple(out, 2, "linreg_grads", "(dL_dw, dL_db)")
     ref_dw, ref_db = _linreg_reference(w, b, x, y)
     name = f"com N={n}, d={d}"
     assert_shape(out[0], (d,), f"dL_dw {name}")

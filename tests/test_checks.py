@@ -202,3 +202,8 @@ def test_count_backward_counts_passes_through_f_not_values():
     counted(torch.tensor(2.0))  # no autograd: nothing to count
     counted(2.0)  # plain numbers pass through untouched
     assert counted.calls == 2
+
+
+def test_assert_tuple_can_say_what_goes_where():
+    with pytest.raises(AssertionError, match=r"tupla de 2 elementos \(df_dx, df_dy\), mas devolveu Tensor"):
+        checks.assert_tuple(torch.zeros(2), 2, "grad_poly", "(df_dx, df_dy)")
