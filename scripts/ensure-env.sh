@@ -29,8 +29,10 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # A reused environment may point at another checkout of the course (CI clones anew):
-# re-link the editable install to this one, which takes seconds.
+# re-link the editable install to this one, which takes seconds. The check runs from /,
+# since from here the checkout itself would shadow the installed package.
 here=$(pwd -P)
-if ! "$venv/bin/python" -c "import helpers, pathlib, sys; sys.exit(not str(pathlib.Path(helpers.__file__).resolve()).startswith('$here/'))" 2>/dev/null; then
+python_abs="$(cd "$venv" && pwd -P)/bin/python"
+if ! (cd / && "$python_abs" -c "import helpers, pathlib, sys; sys.exit(not str(pathlib.Path(helpers.__file__).resolve()).startswith('$here/'))") 2>/dev/null; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
 fi

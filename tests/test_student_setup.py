@@ -44,3 +44,15 @@ def test_environment_script_refuses_an_old_python_in_portuguese(tmp_path):
     assert result.returncode == 1
     assert "Python 3.11 ou mais novo" in result.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def test_installed_helpers_are_this_checkouts(tmp_path):
+    # Kernels (and nbgrader) import helpers from the environment, not from the repository
+    # folder: a reused environment still linked to another checkout would grade old code.
+    import sys
+
+    found = subprocess.run(
+        [sys.executable, "-c", "import helpers; print(helpers.__file__)"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert Path(found).resolve().is_relative_to(REPO.resolve())
