@@ -11,8 +11,10 @@ c.CourseDirectory.course_id = "modulo4-pytorch"
 # 2 CPU cores); the margin covers slower student machines and the grader's own load.
 c.Execute.timeout = 600
 
-# Stubs students see in place of the solutions.
-c.ClearSolutions.code_stub = {"python": "# SEU CÓDIGO AQUI\nraise NotImplementedError()"}
+# Stubs students see in place of the solutions. The message is what a test shows while the
+# exercise is blank, so it says in Portuguese what to do and where (the traceback names the cell).
+NOT_ANSWERED = "Exercício ainda não respondido: escreva a sua solução aqui, no lugar desta linha, e rode a célula."
+c.ClearSolutions.code_stub = {"python": f"# SEU CÓDIGO AQUI\nraise NotImplementedError({NOT_ANSWERED!r})"}
 c.ClearSolutions.text_stub = "SUA RESPOSTA AQUI"
 
 # Any stderr output zeroes a test cell. Warnings from libraries (not from the student's

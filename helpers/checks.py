@@ -27,6 +27,7 @@ __all__ = [
     "forbid",
     "ignore_warnings",
     "quietly",
+    "reseed",
     "assert_tuple",
     "runtime_error_as_failure",
     "assert_names",
@@ -241,6 +242,20 @@ def quietly(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def reseed(seed: int | None = None) -> None:
+    """A única forma de fazer entradas aleatórias nos testes. Introduzido na aula 01.
+
+    Todas as entradas aleatórias saem do gerador global do torch (``torch.randn``, a
+    inicialização dos módulos). ``reseed(0)`` nos testes visíveis: a mesma mensagem a cada
+    execução. ``reseed()`` nos testes ocultos: semente do sistema, entradas novas a cada
+    correção, que uma ``manual_seed`` anterior no notebook não consegue fixar.
+    """
+    if seed is None:
+        torch.seed()
+    else:
+        torch.manual_seed(seed)
+
+
 def assert_tuple(value: object, n: int, name: str, items: str = "") -> None:
     """Confere que ``value`` é uma tupla (ou lista) de ``n`` elementos. Introduzido na aula 01.
 
@@ -359,7 +374,7 @@ class _Tap(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        ctx.counter.calls += 1
+        ctx.counter.backward_count += 1
         return grad, None
 
 
@@ -371,13 +386,13 @@ class CountBackward:
     de uma vez dá o mesmo número).
 
     >>> counted = CountBackward(f)
-    >>> counted(x).backward(); counted.calls
+    >>> counted(x).backward(); counted.backward_count
     1
     """
 
     def __init__(self, f: Callable):
         self.f = f
-        self.calls = 0
+        self.backward_count = 0
 
     def __call__(self, x):
         if isinstance(x, torch.Tensor):

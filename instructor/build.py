@@ -23,6 +23,8 @@ LAYOUT_KEYS = {"lines_to_next_cell"}
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
+RUN_ALL_GOES_ON = "raises-exception"
+
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 # Injected after the title of every lesson, so the Colab install logic lives in one place.
@@ -64,27 +66,38 @@ def _header_lines(text: str) -> list[int]:
     return [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("# %%")]
 
 
-def region(source: str, markers: tuple[str, str]) -> tuple[int, int] | None:
-    """Line span of a BEGIN/END region, None if absent; raises ValueError when malformed."""
+def regions(source: str, markers: tuple[str, str]) -> list[tuple[int, int]]:
+    """Line spans of the BEGIN/END regions of a cell, in order; raises ValueError when malformed.
+
+    A cell may hold several regions (a class whose ``__init__`` and ``forward`` are both
+    the student's), as nbgrader allows; they must alternate BEGIN, END and never nest.
+    """
     begin, end = markers
     lines = source.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
-    ends = [i for i, line in enumerate(lines) if line.strip() == end]
     loose = [line for line in lines if (begin in line or end in line) and line.strip() not in markers]
     if loose:
         raise ValueError(f"marcador mal escrito: {loose[0].strip()!r}")
-    if not starts and not ends:
-        return None
-    if len(starts) != 1 or len(ends) != 1 or starts[0] > ends[0]:
-        raise ValueError(f"use exatamente um par {begin!r} ... {end!r}, nessa ordem")
-    return starts[0], ends[0]
+    spans: list[tuple[int, int]] = []
+    start = None
+    for i, line in enumerate(lines):
+        if line.strip() == begin:
+            if start is not None:
+                raise ValueError(f"{begin!r} sem o {end!r} anterior; cada região fecha antes da próxima")
+            start = i
+        elif line.strip() == end:
+            if start is None:
+                raise ValueError(f"{end!r} sem {begin!r}; use pares {begin!r} ... {end!r}, nessa ordem")
+            spans.append((start, i))
+            start = None
+    if start is not None:
+        raise ValueError(f"{begin!r} sem {end!r}; use pares {begin!r} ... {end!r}, nessa ordem")
+    return spans
 
 
-def without_region(source: str, span: tuple[int, int] | None) -> str:
-    if span is None:
-        return source
+def without_regions(source: str, spans: list[tuple[int, int]]) -> str:
     lines = source.splitlines()
-    return "\n".join(lines[: span[0]] + lines[span[1] + 1 :])
+    inside = {i for a, b in spans for i in range(a, b + 1)}
+    return "\n".join(line for i, line in enumerate(lines) if i not in inside)
 
 
 def _ends_in_statement(source: str) -> bool:
@@ -136,8 +149,8 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
 
     source = cell.source
     try:
-        solution = region(source, SOLUTION)
-        hidden = region(source, HIDDEN)
+        solution = regions(source, SOLUTION)
+        hidden = regions(source, HIDDEN)
     except ValueError as e:
         raise BuildError(f"{where}: {e}") from None
 
@@ -150,9 +163,9 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
         seen.add(grade_id)
 
     if "exercise" in meta:
-        if solution is None:
+        if not solution:
             raise BuildError(f"{where}: exercício {grade_id!r} sem região {SOLUTION[0]} ... {SOLUTION[1]}")
-        if hidden is not None:
+        if hidden:
             raise BuildError(f"{where}: testes ocultos fora de uma célula test")
         cell.metadata = {"nbgrader": _nbgrader(grade_id, solution=True)}
     elif "test" in meta:
@@ -163,9 +176,9 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
             raise BuildError(f"{where}: teste {grade_id!r} sem points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
             raise BuildError(f"{where}: points deve ser um número positivo ({points!r})")
-        if solution is not None:
+        if solution:
             raise BuildError(f"{where}: região de solução fora de uma célula exercise")
-        for label, text in (("com", source), ("sem", without_region(source, hidden))):
+        for label, text in (("com", source), ("sem", without_regions(source, hidden))):
             try:
                 ok = _ends_in_statement(text)
             except SyntaxError as e:
@@ -175,11 +188,14 @@ def _mark_cell(cell, where: Where, seen: set[str]) -> str | None:
                     f"{where}: teste {grade_id!r} termina numa expressão ({label} os testes ocultos); "
                     "o nbgrader usaria o valor como nota. Termine com uma instrução, p.ex. um print."
                 )
-        cell.metadata = {"nbgrader": _nbgrader(grade_id, solution=False, points=points)}
+        # JupyterLab's Run All stops at the first cell that raises unless it carries this tag;
+        # a blank exercise's failing test must not keep the rest of the lesson from running.
+        # Grading ignores the tag: a failing test still scores 0.
+        cell.metadata = {"nbgrader": _nbgrader(grade_id, solution=False, points=points), "tags": [RUN_ALL_GOES_ON]}
     else:
-        if solution is not None:
+        if solution:
             raise BuildError(f"{where}: região de solução fora de uma célula exercise")
-        if hidden is not None:
+        if hidden:
             raise BuildError(f"{where}: testes ocultos fora de uma célula test")
         cell.metadata = {}
     return grade_id

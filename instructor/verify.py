@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, region, without_region
+from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, regions, without_regions
 from .grading import autograde, generate_assignment, sandbox, submit, validate
 
 BLANK, SOLVED = "aluno_em_branco", "aluno_com_solucao"
@@ -79,9 +79,8 @@ def _regions(nb, kind: str, markers: tuple[str, str]) -> list[str]:
         meta = cell.metadata.get("nbgrader", {})
         if not meta.get(kind):
             continue
-        span = region(cell.source, markers)
-        if span:
-            lines += cell.source.splitlines()[span[0] + 1 : span[1]]
+        for start, end in regions(cell.source, markers):
+            lines += cell.source.splitlines()[start + 1 : end]
     return lines
 
 
@@ -99,7 +98,7 @@ def leak_problems(source_text: str, release_text: str) -> list[str]:
     for cell in source.cells:
         text = cell.source
         for markers in (SOLUTION, HIDDEN):
-            text = without_region(text, region(text, markers))
+            text = without_regions(text, regions(text, markers))
         public.update(line.strip() for line in text.splitlines())
     released = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
     problems = [

@@ -311,7 +311,7 @@ def f(x):
 def _backward_count_message(counted, times):
     return (
         f"Com times={times}, o backward() deveria passar por f {times} vez(es), mas passou "
-        f"{counted.calls}: chame f(x).backward() a cada repetição e deixe o .grad acumular "
+        f"{counted.backward_count}: chame f(x).backward() a cada repetição e deixe o .grad acumular "
         "(o valor certo calculado de outro jeito não vale)."
     )
 
@@ -338,7 +338,7 @@ for times in (1, 2, 5):
         "accumulated_grad deve devolver um float do Python (por exemplo, com .item()), "
         f"mas devolveu {type(got).__name__}.",
     )
-    expect(counted.calls == times, _backward_count_message(counted, times))
+    expect(counted.backward_count == times, _backward_count_message(counted, times))
     ratio = got / float(fp)
     k = round(ratio) if math.isfinite(ratio) and abs(ratio - round(ratio)) < 1e-3 else None
     cause = {
@@ -362,7 +362,7 @@ for x0, times in ((-0.7, 3), (2.0, 4), (0.3, 1)):
     counted = CountBackward(f)
     got = accumulated_grad(counted, x0, times)
     expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
-    expect(counted.calls == times, _backward_count_message(counted, times))
+    expect(counted.backward_count == times, _backward_count_message(counted, times))
     assert_close(got, times * fp, f"accumulated_grad(f, {x0}, {times})", rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 print("accumulated_grad: testes visíveis OK")
@@ -384,9 +384,9 @@ for label, f in functions.items():
         got = accumulated_grad(counted, x0, times)
         expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
         expect(
-            counted.calls == times,
+            counted.backward_count == times,
             f"accumulated_grad({label}, {x0}, {times}): o backward() passou por f "
-            f"{counted.calls} vez(es), não {times}.",
+            f"{counted.backward_count} vez(es), não {times}.",
         )
         assert_close(
             got,
@@ -416,7 +416,7 @@ for label, f in functions.items():
         counted = CountBackward(f)
         got = accumulated_grad(counted, x0, times)
         expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
-        expect(counted.calls == times, f"o backward() passou por f {counted.calls} vez(es), não {times}.")
+        expect(counted.backward_count == times, f"o backward() passou por f {counted.backward_count} vez(es), não {times}.")
         assert_close(
             got, times * fp, f"accumulated_grad({label}, {x0:.4f}, {times})", rtol=1e-5, atol=1e-5
         )
