@@ -11,8 +11,7 @@ env:
 	@scripts/ensure-env.sh
 
 lab: env
-	@scripts/student-notebooks.sh meus_notebooks
-	$(BIN)/jupyter lab meus_notebooks
+	$(BIN)/python scripts/lab.py meus_notebooks
 
 test: env
 	$(BIN)/python -m pytest

@@ -5,6 +5,7 @@ que aula ela aparece pela primeira vez:
 
 - ``helpers.checks``: checagens com mensagens em português usadas pelos testes (aula 01).
 - ``helpers.device``: escolhe CUDA, Apple MPS ou CPU e descreve o escolhido (aula 01).
+- ``helpers.doctor``: diagnóstico do ambiente, cada problema com a correção (aula 01).
 - ``helpers.mnist``: arquivos do MNIST sem rede, conferidos, e os datasets do torchvision (aula 07).
 - ``helpers.loaders``: loaders rápidos do MNIST no device e o ``DataLoader`` padrão (aula 07).
 - ``helpers.progress``: barras de progresso que se desligam na correção (aula 07).

@@ -180,7 +180,10 @@ def forbid(*paths: str, namespace: dict | None = None, reason: str = "") -> Iter
     Usado nos exercícios "implemente sem atalho". Um módulo (``torch.nn.CrossEntropyLoss``)
     é bloqueado no seu ``forward``. Em ``namespace`` (o ``globals()`` do notebook), nomes
     importados diretamente (``from torch.nn.functional import softmax``) também são
-    bloqueados. Caminhos que não existem na versão instalada do torch são ignorados.
+    bloqueados. Um caminho que não existe na versão do torch do aluno é ignorado (o teste
+    não pode quebrar num torch mais novo); a suíte confere que todo caminho usado nas aulas
+    existe no torch do curso, salvo os de ``OPTIONAL_PATHS``, para um erro de digitação não
+    desligar a proteção.
     """
     patches: list[tuple[object, str, object]] = []
 
@@ -324,6 +327,10 @@ def assert_names(
     raise AssertionError(f"{name}: " + "; ".join(problems) + ".")
 
 
+# Nomes privados do torch que podem sumir de uma versão para outra: forbid os bloqueia
+# quando existem, e a suíte não exige que existam.
+OPTIONAL_PATHS = frozenset({"torch.autograd.gradcheck._get_numerical_jacobian"})
+
 AUTOGRAD_ENTRY_POINTS = (
     "torch.Tensor.backward",
     "torch.autograd.backward",
@@ -344,8 +351,9 @@ AUTOGRAD_ENTRY_POINTS = (
     "torch.func.linearize",
     # religar o gradiente dentro do bloco só serve para usar o autograd
     "torch.enable_grad",
+    # sem make_dual não há tensor dual: unpack_dual fica livre, e o torch a chama ao imprimir
+    # um tensor (um print de depuração dentro do exercício não pode falhar)
     "torch.autograd.forward_ad.make_dual",
-    "torch.autograd.forward_ad.unpack_dual",
     # as diferenças finitas prontas do próprio torch (aula 03 pede para escrevê-las)
     "torch.autograd.gradcheck.get_numerical_jacobian",
     "torch.autograd.gradcheck._get_numerical_jacobian",
@@ -355,9 +363,12 @@ AUTOGRAD_ENTRY_POINTS = (
 
 @contextlib.contextmanager
 def analytic(namespace: dict | None = None) -> Iterator[None]:
-    """Roda o bloco sem autograd: gradiente desligado e toda entrada do autograd bloqueada.
+    """Roda o bloco com o gradiente desligado e as entradas do autograd bloqueadas.
 
-    Usado nos exercícios de gradiente "à mão" (aula 03).
+    Introduzido na aula 03 (exercícios de gradiente "à mão"). Bloqueia o que está em
+    ``AUTOGRAD_ENTRY_POINTS``: ``backward``, ``torch.autograd.grad`` e ``functional``,
+    ``torch.func``, ``enable_grad``, o modo direto (``make_dual``) e as diferenças finitas
+    do próprio torch. Não é uma caixa de areia: impede o atalho, não a trapaça deliberada.
     """
     reason = "Aqui o gradiente deve ser derivado à mão, sem autograd."
     with torch.no_grad(), forbid(*AUTOGRAD_ENTRY_POINTS, namespace=namespace, reason=reason):
@@ -403,7 +414,8 @@ class CountBackward:
 class ForwardRecorder:
     """Registra, a cada forward de ``model``, o modo (train/eval) e se o gradiente estava ligado.
 
-    Introduzido na aula 03 (``predict``) e usado nos testes da aula 07.
+    Introduzido na aula 02 (``accumulate_microbatches``); usado também nas aulas 03
+    (``predict``) e 07.
 
     >>> with ForwardRecorder(model) as rec:
     ...     model(x)
@@ -412,8 +424,7 @@ class ForwardRecorder:
     Conta tanto ``model(x)`` quanto ``model.forward(x)``: em vez de um gancho do módulo
     (que ``model.forward(x)`` pula), envolve o ``forward`` do próprio objeto durante o bloco.
     ``rec.batch_sizes`` guarda, na mesma ordem, o tamanho da primeira dimensão do primeiro
-    argumento (``None`` se não for tensor); a aula 02 (``accumulate_microbatches``) usa
-    isso para conferir a divisão em micro-batches.
+    argumento (``None`` se não for tensor), para conferir a divisão em micro-batches.
     """
 
     def __init__(self, model: torch.nn.Module):
@@ -428,7 +439,7 @@ class ForwardRecorder:
         is_batched = isinstance(first, torch.Tensor) and first.dim() > 0
         self.batch_sizes.append(int(first.shape[0]) if is_batched else None)
 
-    def __enter__(self) -> "ForwardRecorder":
+    def __enter__(self) -> ForwardRecorder:
         self._own_forward = vars(self.model).get("forward")
         original = self.model.forward
 

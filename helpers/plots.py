@@ -121,7 +121,7 @@ class LivePlot:
         if self._pending is not None:
             self._draw()
 
-    def __enter__(self) -> "LivePlot":
+    def __enter__(self) -> LivePlot:
         return self
 
     def __exit__(self, *exc) -> None:

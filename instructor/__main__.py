@@ -8,12 +8,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build import BuildError, build_lesson, lesson_id
-from .grading import REPO, GradingError, autograde, generate_assignment, load_config, sandbox
+from .build import BuildError, build_lesson, lesson_id, readme_table, with_readme_table
+from .grading import GradingError, autograde, generate_assignment, load_config, sandbox
+from .layout import REPO, lesson_files, notebook
 
 
 def lessons(ids: list[str]) -> list[Path]:
-    files = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
+    files = lesson_files()
     if ids:
         files = [f for f in files if f.stem in ids]
         missing = set(ids) - {f.stem for f in files}
@@ -33,10 +34,16 @@ def build(ids: list[str]) -> None:
         source = build_lesson(path, REPO / "source")
         with tempfile.TemporaryDirectory() as tmp:
             release = generate_assignment(sandbox(Path(tmp), lid, source), lid)
-            target = REPO / "release" / lid
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(release, target / release.name)
+            target = notebook(REPO, "release", lid)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(release, target)
         print(f"{lid}: {source.relative_to(REPO)} e release/{lid}/{release.name}")
+    readme = REPO / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    updated = with_readme_table(text, readme_table(lesson_files()))
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+        print("README.md: tabela de aulas atualizada")
 
 
 def grade(assignment: str, course: Path = REPO) -> None:

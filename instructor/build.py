@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
 import nbformat
 
+from .layout import LESSON_RE, REPO, notebook
+
 ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-LESSON_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
 # Layout-only keys jupytext keeps to round-trip blank lines; they mean nothing to us.
 LAYOUT_KEYS = {"lines_to_next_cell"}
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -43,9 +45,28 @@ import torch
 from helpers.device import describe_device, get_device
 
 device = get_device()  # a GPU quando houver uma
-print(describe_device(device))"""
+print(describe_device(device))
+# Algo estranho no ambiente? Rode: from helpers.doctor import doctor; doctor()"""
 
-PACKAGE_URL = "modulo4-helpers @ git+https://github.com/modulo4-pytorch/modulo4-pytorch"
+
+
+def package_metadata(pyproject: Path = REPO / "pyproject.toml") -> tuple[str, str]:
+    """(repository URL, version) of the course package, from its one place: pyproject.toml."""
+    project = tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))["project"]
+    return project["urls"]["Repository"].rstrip("/"), project["version"]
+
+
+def package_url() -> str:
+    """What the setup cell pip-installs on Colab: the package at the tag of its version."""
+    repository, version = package_metadata()
+    return f"modulo4-helpers @ git+{repository}@v{version}"
+
+
+def colab_url(lid: str) -> str:
+    """The Colab address of a lesson's student notebook, at the same tag as the package."""
+    repository, version = package_metadata()
+    path = repository.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{path}/blob/v{version}/release/{lid}/{lid}.ipynb"
 
 
 class BuildError(Exception):
@@ -232,11 +253,11 @@ def build_notebook(path: Path) -> nbformat.NotebookNode:
         if name not in owned:
             raise BuildError(f"{path}: exercício {name!r} sem célula de teste")
 
-    title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), None)
-    if title is None:
-        raise BuildError(f"{path}: a aula começa com uma célula markdown de título")
-    setup = nbformat.v4.new_code_cell(SETUP_CELL.format(package_url=PACKAGE_URL))
-    nb.cells.insert(title + 1, setup)
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
+        raise BuildError(f"{path}: a aula começa com uma célula markdown de título (# Aula ...)")
+    setup = nbformat.v4.new_code_cell(SETUP_CELL.format(package_url=package_url()))
+    nb.cells.insert(1, setup)
 
     for i, cell in enumerate(nb.cells):
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -265,9 +286,38 @@ def build_lesson(path: Path, source_dir: Path) -> Path:
     """Writes source/<id>/<id>.ipynb for one lesson file and returns its path."""
     lid = lesson_id(path)
     text = notebook_text(build_notebook(path))
-    out = Path(source_dir) / lid / f"{lid}.ipynb"
+    out = notebook(Path(source_dir).parent, Path(source_dir).name, lid)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".ipynb.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+# The README's lesson table is generated between these markers, so badges follow the metadata.
+README_TABLE = ("<!-- aulas: gerada por `python -m instructor build` -->", "<!-- /aulas -->")
+BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+def lesson_title(path: Path) -> str:
+    """'Aula 04 — Módulos' -> 'Módulos': the subject in the lesson's title cell."""
+    first = jupytext.reads(Path(path).read_text(encoding="utf-8"), fmt="py:percent").cells[0]
+    title = first.source.lstrip("# ").splitlines()[0]
+    return title.split("—", 1)[-1].strip()
+
+
+def readme_table(paths: list[Path]) -> str:
+    rows = ["| Aula | Assunto | Abrir no Colab |", "|---|---|---|"]
+    for path in paths:
+        lid = lesson_id(path)
+        rows.append(f"| {lid[:2]} | {lesson_title(path)} | [![Abrir no Colab]({BADGE})]({colab_url(lid)}) |")
+    return "\n".join(rows)
+
+
+def with_readme_table(readme: str, table: str) -> str:
+    begin, end = README_TABLE
+    head, _, rest = readme.partition(begin)
+    _, _, tail = rest.partition(end)
+    if not rest:
+        raise BuildError(f"README.md sem o marcador {begin!r} da tabela de aulas")
+    return f"{head}{begin}\n{table}\n{end}{tail}"

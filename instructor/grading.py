@@ -1,11 +1,12 @@
 """Runs nbgrader on a course directory and reads the results where they can be trusted.
 
-nbgrader's exit codes say nothing about tests (see ../shared/notes/nbgrader.md): scores
+nbgrader's exit codes say nothing about tests (see nbgrader-notes.md beside this module): scores
 come from the gradebook, pass/fail from the Validator API.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import logging
@@ -14,10 +15,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import nbformat
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-REPO = Path(__file__).resolve().parent.parent
+from . import layout
+from .layout import REPO
 
 
 class GradingError(Exception):
@@ -70,7 +73,7 @@ def generate_assignment(config: Config, assignment: str) -> Path:
     """source/<a> -> release/<a> with nbgrader, also registering it in the gradebook."""
     with _quiet():
         _check(_api(config).generate_assignment(assignment, force=True, create=True), "generate_assignment")
-    return Path(config.CourseDirectory.root) / "release" / assignment / f"{assignment}.ipynb"
+    return layout.notebook(config.CourseDirectory.root, "release", assignment)
 
 
 def autograde(config: Config, assignment: str, student: str) -> dict[str, tuple[float, float]]:
@@ -94,25 +97,53 @@ def scores(config: Config, assignment: str, student: str) -> dict[str, tuple[flo
         }
 
 
-def validate(config: Config, notebook: Path, *, invert: bool = False, validate_all: bool = False) -> dict:
+def validate(config: Config, notebook: Path, *, validate_all: bool = False) -> dict:
     """Runs a notebook and returns nbgrader's verdict: ``{}`` when it is clean.
 
-    ``invert=True`` is for student notebooks: it reports every graded cell that *passes*.
     ``validate_all=True`` also fails on errors and stderr in ungraded code cells.
     """
     from nbgrader.validator import Validator
 
     validator = Validator(config=config)
-    validator.invert = invert
     validator.validate_all = validate_all
     validator.stream = io.StringIO()
     with _quiet():
         return validator.validate(str(notebook))
 
 
+def not_answered_message(config: Config) -> str:
+    """The message of the stub nbgrader puts in a blank exercise (``nbgrader_config.py``)."""
+    stub = config.ClearSolutions.code_stub["python"]
+    return ast.literal_eval(stub[stub.index("(") + 1 : stub.rindex(")")])
+
+
+def run_as_student(notebook: Path) -> nbformat.NotebookNode:
+    """Runs a notebook top to bottom the way JupyterLab's Run All does: it stops at the first
+    cell that raises unless the cell is tagged ``raises-exception``. Demos shrink as under
+    nbgrader (``NBGRADER_EXECUTION``); where it stopped is in ``metadata["run_all_stopped"]``."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
+                            resources={"metadata": {"path": str(Path(notebook).parent)}})
+    previous = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "validate"
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        nb.metadata["run_all_stopped"] = str(err).strip().splitlines()[-1][:300]
+    finally:
+        if previous is None:
+            del os.environ["NBGRADER_EXECUTION"]
+        else:
+            os.environ["NBGRADER_EXECUTION"] = previous
+    return nb
+
+
 def submit(config: Config, assignment: str, student: str, notebook: Path) -> Path:
     """Places a notebook as ``student``'s submission, the way ``nbgrader collect`` would."""
-    target = Path(config.CourseDirectory.root) / "submitted" / student / assignment / f"{assignment}.ipynb"
+    target = layout.notebook(config.CourseDirectory.root, "submitted", assignment, student)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(notebook, target)
     return target
@@ -120,7 +151,7 @@ def submit(config: Config, assignment: str, student: str, notebook: Path) -> Pat
 
 def sandbox(root: Path, assignment: str, source_notebook: Path) -> Config:
     """A throwaway course directory holding one assignment's instructor notebook."""
-    target = Path(root) / "source" / assignment / f"{assignment}.ipynb"
+    target = layout.notebook(root, "source", assignment)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source_notebook, target)
     return load_config(root)

@@ -14,7 +14,16 @@ from pathlib import Path
 import nbformat
 
 from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, regions, without_regions
-from .grading import autograde, generate_assignment, sandbox, submit, validate
+from .grading import (
+    autograde,
+    generate_assignment,
+    not_answered_message,
+    run_as_student,
+    sandbox,
+    submit,
+    validate,
+)
+from .layout import notebook
 
 BLANK, SOLVED = "aluno_em_branco", "aluno_com_solucao"
 
@@ -27,20 +36,22 @@ class LessonRun:
     source_text: str
     release_text: str
     source_validation: dict
-    release_validation: dict
+    student_run: nbformat.NotebookNode  # the release after a Run All, as JupyterLab does it
+    not_answered: str  # what a blank exercise raises (nbgrader_config.py's stub)
     blank_scores: dict[str, tuple[float, float]]
     solution_scores: dict[str, tuple[float, float]]
 
 
 def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
-    """Generates the release, validates both notebooks and autogrades two submissions:
-    the untouched release and the instructor's solutions."""
+    """Generates the release, validates the instructor notebook, runs the release the way a
+    student's Run All does, and autogrades two submissions: the untouched release and the
+    instructor's solutions."""
     assignment = Path(source_notebook).stem
     config = sandbox(workdir, assignment, source_notebook)
-    source = Path(workdir) / "source" / assignment / f"{assignment}.ipynb"
+    source = notebook(workdir, "source", assignment)
     release = generate_assignment(config, assignment)
     source_validation = validate(config, source, validate_all=True)
-    release_validation = validate(config, release, invert=True)
+    student_run = run_as_student(release)
     submit(config, assignment, BLANK, release)
     blank_scores = autograde(config, assignment, BLANK)
     submit(config, assignment, SOLVED, source)
@@ -50,7 +61,8 @@ def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
         source.read_text(encoding="utf-8"),
         release.read_text(encoding="utf-8"),
         source_validation,
-        release_validation,
+        student_run,
+        not_answered_message(config),
         blank_scores,
         solution_scores,
     )
@@ -124,11 +136,45 @@ def source_problems(run: LessonRun) -> list[str]:
     ] or [f"notebook do instrutor: {json.dumps(run.source_validation)[:500]}"]
 
 
+def _graded(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+def _error_text(cell) -> str | None:
+    """The error a cell showed (name, message and traceback), None when it raised nothing."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return None
+    return "\n".join(f"{e.get('ename')}: {e.get('evalue')}\n" + "\n".join(e.get("traceback", [])) for e in errors)
+
+
+def run_all_problems(run: LessonRun) -> list[str]:
+    """Run All on the untouched student notebook reaches the last cell; every test fails
+    with the Portuguese "not answered" message, and nothing else fails."""
+    cells = [c for c in run.student_run.cells if c.cell_type == "code"]
+    problems = []
+    if run.student_run.metadata.get("run_all_stopped"):
+        problems.append(f"Run All parou antes do fim: {run.student_run.metadata['run_all_stopped']}")
+    elif cells and cells[-1].get("execution_count") is None:
+        problems.append("Run All não chegou à última célula")
+    for cell in cells:
+        error = _error_text(cell)
+        if _graded(cell):
+            if error is not None and run.not_answered not in error:
+                problems.append(
+                    f"teste em branco não diz que o exercício não foi respondido: {_first_line(cell.source)!r}"
+                )
+        elif error is not None:
+            problems.append(f"célula que não é teste falhou no notebook em branco: {_first_line(cell.source)!r}")
+    return problems
+
+
 def free_point_problems(run: LessonRun) -> list[str]:
     """The untouched student notebook must fail every graded cell and score zero."""
     problems = [
-        f"teste passa no notebook em branco: {_first_line(cell['source'])!r}"
-        for cell in run.release_validation.get("passed", [])
+        f"teste passa no notebook em branco: {_first_line(cell.source)!r}"
+        for cell in run.student_run.cells
+        if _graded(cell) and cell.get("execution_count") is not None and _error_text(cell) is None
     ]
     problems += [
         f"{grade_id}: {score:g} ponto(s) para o notebook em branco"

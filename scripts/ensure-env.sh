@@ -22,8 +22,8 @@ if [ ! -f "$stamp" ]; then
   fi
   echo "Preparando o ambiente em $venv (a primeira vez leva alguns minutos)..."
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c constraints.txt -e ".[course,instructor,test]"
+  "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar on \
+    $(PYTHON="$python" scripts/torch-index.sh) -c constraints.txt -e ".[course,instructor,test]"
   rm -f "$venv"/.modulo4-*
   touch "$stamp"
 fi

@@ -68,6 +68,8 @@ BROKEN = {
     "hidden tests in exercise": (TITLE + EXERCISE.replace("    ### END SOLUTION\n", "    ### END SOLUTION\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n") + TEST, "ocultos"),
     "misspelled delimiter": (TITLE + EXERCISE.replace("### END SOLUTION", "### END SOLUTIONS") + TEST, "mal escrito"),
     "no title": (EXERCISE + TEST, "título"),
+    "title not first": ("# %%\nx = 1\n\n" + TITLE + EXERCISE + TEST, "título"),
+    "first markdown is not a title": ("# %% [markdown]\n# texto sem título\n\n" + EXERCISE + TEST, "título"),
 }
 
 
@@ -97,3 +99,49 @@ def test_test_cell_belongs_to_longest_exercise_name(tmp_path):
 def test_fixture_lessons_build():
     for path in sorted(FIXTURES.glob("*.py")):
         build_notebook(path)
+
+
+def test_a_cell_may_hold_several_solution_regions(tmp_path):
+    klass = (
+        '# %% exercise="Double"\nclass Double:\n    def __init__(self):\n        ### BEGIN SOLUTION\n'
+        '        self.k = 2\n        ### END SOLUTION\n\n    def __call__(self, x):\n'
+        '        ### BEGIN SOLUTION\n        return self.k * x\n        ### END SOLUTION\n\n'
+    )
+    test = '# %% test="test_Double" points=1\nassert Double()(2) == 4\nprint("ok")\n'
+    nb = build_notebook(lesson(tmp_path, TITLE + klass + test))
+    assert nbgrader_cells(nb)["Double"]["solution"] is True
+
+
+@pytest.mark.parametrize("body", [
+    "    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n    ### END SOLUTION\n",
+    "    ### END SOLUTION\n    return 2 * x\n    ### BEGIN SOLUTION\n",
+])
+def test_nested_or_reversed_regions_are_refused(tmp_path, body):
+    text = TITLE + '# %% exercise="double"\ndef double(x):\n' + body + "\n" + TEST
+    with pytest.raises(BuildError, match="SOLUTION"):
+        build_notebook(lesson(tmp_path, text))
+
+
+def test_test_cells_are_tagged_so_run_all_goes_on(tmp_path):
+    nb = build_notebook(lesson(tmp_path, TITLE + EXERCISE + TEST))
+    tags = {c.metadata.get("nbgrader", {}).get("grade_id"): c.metadata.get("tags", []) for c in nb.cells}
+    assert tags["test_double"] == ["raises-exception"]
+    assert tags["double"] == []
+
+
+def test_readme_lesson_table_is_generated_from_the_lessons_and_the_package_metadata():
+    from instructor.build import package_metadata, readme_table, with_readme_table
+    from instructor.layout import REPO, lesson_files
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert with_readme_table(readme, readme_table(lesson_files())) == readme, "rode `python -m instructor build`"
+    repository, version = package_metadata()
+    assert f"{repository.removeprefix('https://github.com/')}/blob/v{version}/release/" in readme
+
+
+def test_setup_cell_installs_the_package_at_the_tag_of_its_version(tmp_path):
+    from instructor.build import package_metadata
+
+    repository, version = package_metadata()
+    nb = build_notebook(lesson(tmp_path, TITLE + EXERCISE + TEST))
+    assert f"git+{repository}@v{version}" in nb.cells[1].source

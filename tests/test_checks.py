@@ -99,7 +99,7 @@ def test_quietly_swallows_warnings_and_returns_the_value(recwarn):
     import warnings
 
     def noisy(x):
-        warnings.warn("barulho", UserWarning)
+        warnings.warn("barulho", UserWarning, stacklevel=2)
         return x + 1
 
     assert checks.quietly(noisy, 1) == 2
@@ -207,3 +207,50 @@ def test_count_backward_counts_passes_through_f_not_values():
 def test_assert_tuple_can_say_what_goes_where():
     with pytest.raises(AssertionError, match=r"tupla de 2 elementos \(df_dx, df_dy\), mas devolveu Tensor"):
         checks.assert_tuple(torch.zeros(2), 2, "grad_poly", "(df_dx, df_dy)")
+
+
+def test_print_inside_analytic_works():
+    # torch calls forward_ad.unpack_dual to print a tensor: a debugging print must not fail.
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with checks.analytic():
+        text = repr(x * 2)
+    assert "tensor(" in text
+
+
+def _forbidden_paths_in_lessons() -> set[str]:
+    """Every dotted torch name a lesson passes to forbid(), directly or through a tuple."""
+    import ast
+
+    from instructor.layout import lesson_files
+
+    found: set[str] = set()
+    for path in lesson_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tuples = {
+            target.id: node.value
+            for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)
+        }
+        for node in ast.walk(tree):
+            name = getattr(getattr(node, "func", None), "id", None) or getattr(getattr(node, "func", None), "attr", None)
+            if not (isinstance(node, ast.Call) and name == "forbid"):
+                continue
+            for arg in node.args:
+                if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+                    arg = tuples.get(arg.value.id, arg)
+                for const in ast.walk(arg):
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str):
+                        found.add(const.value)
+    return found
+
+
+def test_every_forbidden_path_resolves_so_a_typo_cannot_switch_a_guard_off():
+    paths = set(checks.AUTOGRAD_ENTRY_POINTS) | _forbidden_paths_in_lessons()
+    unresolved = []
+    for path in sorted(paths - checks.OPTIONAL_PATHS):
+        try:
+            owner, attr = checks._resolve(path)
+            getattr(owner, attr)
+        except (ImportError, AttributeError):
+            unresolved.append(path)
+    assert unresolved == []

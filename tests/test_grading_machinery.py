@@ -4,6 +4,7 @@ Each fixture lesson in tests/fixtures/lessons/ is broken in one way; the check m
 to catch that must report it, and the correct fixture must pass every check.
 """
 
+import dataclasses
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,7 @@ import pytest
 
 from instructor import verify
 from instructor.build import build_lesson
+from instructor.grading import run_as_student
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 
@@ -38,8 +40,11 @@ def test_correct_lesson_passes_every_check(runs, tmp_path):
     assert verify.drift_problems(path, *committed(tmp_path, source, run), run) == []
     assert verify.leak_problems(run.source_text, run.release_text) == []
     assert verify.free_point_problems(run) == []
+    assert verify.run_all_problems(run) == []
     assert verify.full_marks_problems(run) == []
     assert verify.contract_problems(run.source_text, {"double": 1}) == []
+    # the tagged test cell failed and Run All still reached the last cell
+    assert run.student_run.cells[-1].outputs[0]["text"] == "fim da aula\n"
     assert run.solution_scores == {"test_double": (1.0, 1.0)}
     assert run.blank_scores == {"test_double": (0.0, 1.0)}
 
@@ -98,3 +103,34 @@ def test_missing_exercise_or_wrong_points_are_caught(runs):
     _, _, run = runs["90_good"]
     assert any("triple" in p for p in verify.contract_problems(run.source_text, {"triple": 1}))
     assert any("contrato diz 3" in p for p in verify.contract_problems(run.source_text, {"double": 3}))
+
+
+def _student_run_of(run, tmp_path, edit):
+    """The release, edited, run again the way a student's Run All runs it."""
+    release = nbformat.reads(run.release_text, as_version=4)
+    edit(release)
+    path = tmp_path / "90_good" / "90_good.ipynb"
+    path.parent.mkdir()
+    nbformat.write(release, path)
+    return dataclasses.replace(run, student_run=run_as_student(path))
+
+
+def _test_cell(nb):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+
+
+def test_an_untagged_failing_test_that_stops_run_all_is_caught(runs, tmp_path):
+    _, _, run = runs["90_good"]
+    stopped = _student_run_of(run, tmp_path, lambda nb: _test_cell(nb).metadata.pop("tags"))
+    assert any("Run All parou" in p for p in verify.run_all_problems(stopped))
+
+
+def test_a_blank_test_that_hides_the_not_answered_message_is_caught(runs, tmp_path):
+    _, _, run = runs["90_good"]
+
+    def swallow(nb):
+        cell = _test_cell(nb)
+        cell.source = "try:\n    double(3)\nexcept NotImplementedError:\n    raise AssertionError('errado') from None\n"
+
+    hidden = _student_run_of(run, tmp_path, swallow)
+    assert any("não foi respondido" in p for p in verify.run_all_problems(hidden))

@@ -3,11 +3,11 @@
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from instructor.layout import REPO, notebook
+
 FIXTURE = REPO / "tests" / "fixtures" / "lessons" / "90_good.py"
 
 
@@ -29,13 +29,13 @@ def course(tmp_path):
 
 
 def test_grade_reads_scores_from_the_gradebook(course):
-    release = course / "release" / "90_good" / "90_good.ipynb"
-    source = course / "source" / "90_good" / "90_good.ipynb"
-    for student, notebook in (("ana", source), ("bruno", release)):
-        target = course / "submitted" / student / "90_good" / "90_good.ipynb"
+    release = notebook(course, "release", "90_good")
+    source = notebook(course, "source", "90_good")
+    for student, given in (("ana", source), ("bruno", release)):
+        target = notebook(course, "submitted", "90_good", student)
         target.parent.mkdir(parents=True)
-        shutil.copyfile(notebook, target)
-    before = (course / "submitted" / "bruno" / "90_good" / "90_good.ipynb").read_bytes()
+        shutil.copyfile(given, target)
+    before = notebook(course, "submitted", "90_good", "bruno").read_bytes()
 
     result = instructor("grade", "90_good", "--course", str(course))
 
@@ -43,7 +43,7 @@ def test_grade_reads_scores_from_the_gradebook(course):
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:3]}
     assert rows == {"ana": ["1", "1"], "bruno": ["0", "1"]}
     # the student's submission is read, never rewritten
-    assert (course / "submitted" / "bruno" / "90_good" / "90_good.ipynb").read_bytes() == before
+    assert notebook(course, "submitted", "90_good", "bruno").read_bytes() == before
 
 
 def test_grade_without_submissions_says_what_to_do(course):
