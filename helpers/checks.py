@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -508,7 +509,7 @@ def assert_linear_layers(
         "treinaria. Guarde-as num nn.ModuleList ou nn.Sequential.",
     )
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    expected = list(zip(sizes[:-1], sizes[1:]))
+    expected = list(itertools.pairwise(sizes))
     got = [(m.in_features, m.out_features) for m in linears]
     expect(
         got == expected,
