@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,8 @@ __all__ = [
     "analytic",
     "ForwardRecorder",
     "CountBackward",
+    "unregistered_modules",
+    "assert_linear_layers",
 ]
 
 
@@ -456,3 +459,78 @@ class ForwardRecorder:
             del self.model.forward
         else:
             self.model.forward = self._own_forward
+
+
+# --- aula 04 ---
+
+# Atributos que todo nn.Module tem (_modules, _parameters, ...): são os registros, não esconderijos.
+_MODULE_INTERNALS = frozenset(vars(torch.nn.Module()))
+
+
+def _hidden_in(value: object, path: str, seen: set[int]) -> Iterator[tuple[str, object]]:
+    """(caminho, objeto) de cada módulo ou parâmetro dentro de listas, tuplas, sets e dicts."""
+    if isinstance(value, (torch.nn.Module, torch.nn.Parameter)):
+        yield path, value
+    elif isinstance(value, (list, tuple, set, frozenset)) and id(value) not in seen:
+        seen.add(id(value))
+        for i, item in enumerate(value):
+            yield from _hidden_in(item, f"{path}[{i}]", seen)
+    elif isinstance(value, dict) and id(value) not in seen:
+        seen.add(id(value))
+        for key, item in value.items():
+            yield from _hidden_in(item, f"{path}[{key!r}]", seen)
+
+
+def unregistered_modules(model: torch.nn.Module) -> list[str]:
+    """Caminhos dos módulos e parâmetros que ``model`` guarda sem registrar.
+
+    Introduzido na aula 04. Uma camada guardada numa lista, tupla ou dicionário comum do
+    Python (``self.layers = [nn.Linear(...)]``) não aparece em ``.parameters()``,
+    ``.modules()`` nem no ``state_dict``: o otimizador nunca a treina e ``.to(device)`` não a
+    move. Devolve, por exemplo, ``["layers[0]", "layers[1]"]`` (com o prefixo do submódulo
+    onde estão, se não for o próprio ``model``); lista vazia quando tudo está registrado.
+    """
+    registered = {id(m) for m in model.modules()} | {id(p) for p in model.parameters()}
+    found: list[str] = []
+    for prefix, owner in model.named_modules():
+        for attr, value in vars(owner).items():
+            if attr in _MODULE_INTERNALS or isinstance(value, (torch.nn.Module, torch.Tensor)):
+                continue  # atributos diretos já são registrados pelo próprio nn.Module
+            path = f"{prefix}.{attr}" if prefix else attr
+            for name, obj in _hidden_in(value, path, set()):
+                if id(obj) not in registered and name not in found:
+                    found.append(name)
+    return found
+
+
+def assert_linear_layers(
+    model: torch.nn.Module, sizes: list[int], name: str
+) -> list[torch.nn.Linear]:
+    """Confere as camadas ``nn.Linear`` de ``model`` e as devolve, na ordem de ``modules()``.
+
+    Introduzido na aula 04. Espera ``len(sizes) - 1`` camadas, a k-ésima com
+    ``in_features = sizes[k]`` e ``out_features = sizes[k + 1]``, todas vistas por
+    ``.parameters()``. Uma camada escondida numa lista comum do Python é apontada pelo nome.
+    """
+    hidden = unregistered_modules(model)
+    expect(
+        not hidden,
+        f"{name}: {', '.join(hidden)} está numa lista (ou dicionário) comum do Python, que o "
+        "nn.Module não registra: .parameters() não vê essas camadas e o otimizador nunca as "
+        "treinaria. Guarde-as num nn.ModuleList ou nn.Sequential.",
+    )
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    expected = list(itertools.pairwise(sizes))
+    got = [(m.in_features, m.out_features) for m in linears]
+    expect(
+        got == expected,
+        f"{name}: as camadas nn.Linear encontradas (na ordem de model.modules()) têm "
+        f"(in_features, out_features) = {got}, mas o esperado é {expected}.",
+    )
+    params = {id(p) for p in model.parameters()}
+    for k, m in enumerate(linears):
+        expect(
+            all(id(p) in params for p in m.parameters()),
+            f"{name}: os pesos da camada Linear {k} não aparecem em model.parameters().",
+        )
+    return linears
