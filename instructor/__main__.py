@@ -1,4 +1,4 @@
-"""python -m instructor build [ids...] | grade <id>"""
+"""python -m instructor build [ids...] | grade <id> | tryout <id> <file.py>"""
 
 from __future__ import annotations
 
@@ -75,10 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     p_grade = sub.add_parser("grade", help="corrige as entregas de uma aula")
     p_grade.add_argument("assignment")
     p_grade.add_argument("--course", type=Path, default=REPO, help="pasta do curso (padrão: este repositório)")
+    p_try = sub.add_parser("tryout", help="roda os testes de uma aula (ocultos inclusive) contra um arquivo")
+    p_try.add_argument("assignment")
+    p_try.add_argument("implementation", type=Path, help="arquivo .py com as funções/classes dos exercícios")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             build(args.ids)
+        elif args.command == "tryout":
+            from .tryout import report
+
+            print(report(args.assignment, args.implementation))
         else:
             grade(args.assignment, args.course.resolve())
     except (BuildError, GradingError) as e:

@@ -485,10 +485,10 @@ print("count_parameters (compartilhados, buffers): testes visíveis OK")
 # não muda o original: é preciso reatribuir.
 
 # %%
-moved = seed_model.to(device)  # noqa: F821 (device vem da célula de preparação)
+moved = seed_model.to(device)  # device vem da célula de preparação
 print("model.to(device) devolve o mesmo objeto:", moved is seed_model)
 print("parâmetros em:", next(seed_model.parameters()).device)
-batch = images.flatten(1).to(device)  # noqa: F821 (reatribua: images fica onde estava)
+batch = images.flatten(1).to(device)  # reatribua: images fica onde estava
 out = seed_model(batch)
 print("saída:", tuple(out.shape), "em", out.device)
 
