@@ -193,6 +193,7 @@ def _check_softmax_large(z):
            "termos viraram 0). Subtraia o máximo de cada linha antes de exp.")
     assert_close(out, ref, "softmax(logits) com logits grandes", rtol=1e-3, atol=1e-3,
                  hint="O máximo subtraído é o de cada linha?")
+    expect(out.requires_grad, "O resultado não rastreia gradientes.")
     v = torch.randn(z.shape, dtype=z.dtype)
     (out * v).sum().backward()
     (ref * v).sum().backward()
@@ -320,7 +321,8 @@ def _check_ce_value(z, y):
     expect(isinstance(out, torch.Tensor), "cross_entropy deve devolver um tensor (sem .item()), "
            f"mas devolveu {type(out).__name__}.")
     expect(out.dim() == 0, "cross_entropy deve devolver um tensor 0-dim (a média do batch), "
-           f"mas o resultado tem shape {tuple(out.shape)}.")
+           f"mas o resultado tem shape {tuple(out.shape)}."
+           + (" Faltou tirar a média das perdas das amostras." if out.shape == y.shape else ""))
     hint = named_mistake(out, _ce_mistakes(z, y, ref)) or (
         "Para cada amostra i entra só o logit da classe labels[i] (os rótulos são índices).")
     assert_close(out, ref, "cross_entropy(logits, labels)", hint=hint)
@@ -385,8 +387,9 @@ from torch import nn
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid, quietly,
                             reseed)
 
-_STABLE_HINT = ("Com logits grandes, log(softmax) dá log(0) = -inf e exp estoura: calcule "
-                "o log da probabilidade como logit menos log-sum-exp da linha.")
+_STABLE_HINT = ("Se o teste com logits moderados passa, o problema é numérico: com logits "
+                "grandes, exp estoura e log(softmax) dá log(0) = -inf. Calcule o log da "
+                "probabilidade como logit menos o log-sum-exp da linha.")
 
 
 def _check_ce_large(z, y):
@@ -402,6 +405,7 @@ def _check_ce_large(z, y):
            f"cross_entropy deu {out.detach().item()} com logits grandes. " + _STABLE_HINT)
     assert_close(out, ref, "cross_entropy com logits grandes", rtol=1e-3, atol=1e-3,
                  hint=_STABLE_HINT)
+    expect(out.requires_grad, "O resultado não rastreia gradientes.")
     out.backward()
     assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy com logits grandes",
                  rtol=1e-3, atol=1e-3, hint=_STABLE_HINT)
@@ -496,8 +500,8 @@ for name, history in runs.items():
           f"acurácia final {history['acurácia'][-1]:.1%}")
 
 # %% [markdown]
-# A perda da versão errada para perto do piso e não diz nada de útil; a acurácia fica muito
-# atrás. Regra: **o modelo devolve logits** (sem softmax no fim), a perda recebe logits, e a
+# A perda que o treino errado vê ("perda vista") fica parada por volta de 2, acima do piso, e
+# não diz nada de útil; a acurácia fica muito atrás. Regra: **o modelo devolve logits** (sem softmax no fim), a perda recebe logits, e a
 # softmax só aparece quando você quer ler probabilidades (`torch.softmax(model(x), dim=1)`,
 # por exemplo para mostrar a confiança de uma previsão). Para a classe prevista nem isso é
 # preciso: `argmax` dos logits é a mesma da softmax.
@@ -576,7 +580,8 @@ def _check_onehot(z, t):
            "cross_entropy_onehot deve devolver um tensor 0-dim (a média do batch), mas "
            f"devolveu {tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}.")
     assert_close(out, ref, "cross_entropy_onehot(logits, targets)",
-                 hint=named_mistake(out, mistakes))
+                 hint=named_mistake(out, mistakes) or "Com alvos suaves, todas as classes "
+                 "entram na soma, cada uma com o seu peso y_ic.")
     expect(out.requires_grad, "O resultado não rastreia gradientes: use operações do torch "
            "sobre logits, sem .detach(), .item() ou .numpy().")
     out.backward()
@@ -606,8 +611,9 @@ from torch.nn import functional as F
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid, quietly,
                             reseed)
 
-_STABLE_HINT = ("Com logits grandes, log(softmax) dá log(0) = -inf (e 0 × -inf = nan): "
-                "calcule o log da probabilidade como logit menos log-sum-exp da linha.")
+_STABLE_HINT = ("Se o teste com logits moderados passa, o problema é numérico: com logits "
+                "grandes, log(softmax) dá log(0) = -inf (e 0 × -inf = nan). Calcule o log da "
+                "probabilidade como logit menos o log-sum-exp da linha.")
 
 
 def _check_onehot_large(z, t):
@@ -623,6 +629,7 @@ def _check_onehot_large(z, t):
            f"cross_entropy_onehot deu {out.detach().item()} com logits grandes. " + _STABLE_HINT)
     assert_close(out, ref, "cross_entropy_onehot com logits grandes", rtol=1e-3, atol=1e-3,
                  hint=_STABLE_HINT)
+    expect(out.requires_grad, "O resultado não rastreia gradientes.")
     out.backward()
     assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy_onehot com logits "
                  "grandes", rtol=1e-3, atol=1e-3, hint=_STABLE_HINT)
@@ -697,6 +704,8 @@ def _check_mse(pred, target):
             -diff.mean(),
         "Isso é o erro ABSOLUTO médio: eleve as diferenças ao quadrado.": diff.abs().mean(),
         "Isso é a raiz do erro quadrático médio: não tire a raiz.": ref.sqrt(),
+        "A média é sobre todos os elementos (numel), não só sobre a primeira dimensão.":
+            ref * pred.numel() / pred.shape[0],
     }
     with (runtime_error_as_failure(f"mse falhou com tensores de shape {tuple(pred.shape)}"),
           forbid("torch.nn.functional.mse_loss", "torch.nn.MSELoss", namespace=globals())):
@@ -741,6 +750,8 @@ def _check_mse_grad(pred, target):
     hint = named_mistake(p_in.grad, {
         "A perda foi somada em vez de tirar a média.": ref_in.grad * pred.numel(),
         "Há um 1/2 a mais na perda.": ref_in.grad / 2,
+        "A média é sobre todos os elementos (numel), não só sobre a primeira dimensão.":
+            ref_in.grad * pred.numel() / pred.shape[0],
     })
     assert_close(p_in.grad, ref_in.grad, "o gradiente de mse em relação a pred", hint=hint)
 
