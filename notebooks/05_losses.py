@@ -501,10 +501,12 @@ for name, history in runs.items():
 
 # %% [markdown]
 # A perda que o treino errado vê ("perda vista") fica parada por volta de 2, acima do piso, e
-# não diz nada de útil; a acurácia fica muito atrás. Regra: **o modelo devolve logits** (sem softmax no fim), a perda recebe logits, e a
-# softmax só aparece quando você quer ler probabilidades (`torch.softmax(model(x), dim=1)`,
-# por exemplo para mostrar a confiança de uma previsão). Para a classe prevista nem isso é
-# preciso: `argmax` dos logits é a mesma da softmax.
+# não diz nada de útil; a acurácia fica muito atrás.
+#
+# Regra: **o modelo devolve logits** (sem softmax no fim), a perda recebe logits, e a softmax
+# só aparece quando você quer ler probabilidades (`torch.softmax(model(x), dim=1)`, por
+# exemplo para mostrar a confiança de uma previsão). Para a classe prevista nem isso é
+# preciso: o `argmax` dos logits é o mesmo da softmax.
 #
 # ## 5. Alvos one-hot e alvos suaves
 #
