@@ -37,6 +37,9 @@ __all__ = [
     "CountBackward",
     "unregistered_modules",
     "assert_linear_layers",
+    "named_mistake",
+    "SOFTMAX_FAMILY",
+    "CROSS_ENTROPY_SHORTCUTS",
 ]
 
 
@@ -534,3 +537,47 @@ def assert_linear_layers(
             f"{name}: os pesos da camada Linear {k} não aparecem em model.parameters().",
         )
     return linears
+
+# --- aula 05 ---
+
+
+def named_mistake(actual: object, mistakes: dict[str, torch.Tensor], *,
+                  rtol: float = 1e-4, atol: float = 1e-6) -> str:
+    """Devolve a explicação do primeiro erro típico cujo resultado bate com ``actual``.
+
+    Introduzido na aula 05. ``mistakes`` liga uma frase curta (o erro provável, sem a
+    solução) ao valor que esse erro produziria, calculado na hora pelo teste (por exemplo,
+    a perda com softmax aplicada duas vezes). Serve de ``hint`` para ``assert_close``; devolve
+    ``""`` quando nenhum bate (ou ``actual`` não é um tensor do mesmo shape, ou tem nan/inf).
+    """
+    if not isinstance(actual, torch.Tensor):
+        return ""
+    a = actual.detach().double().cpu()
+    if not bool(torch.isfinite(a).all()):
+        return ""
+    for message, value in mistakes.items():
+        v = value.detach().double().cpu()
+        if v.shape == a.shape and torch.allclose(a, v, rtol=rtol, atol=atol):
+            return message
+    return ""
+
+
+# Os atalhos proibidos nos exercícios da aula 05 (o contrato lista os mesmos).
+SOFTMAX_FAMILY = (
+    "torch.softmax",
+    "torch.nn.functional.softmax",
+    "torch.Tensor.softmax",
+    "torch.special.softmax",
+    "torch.nn.Softmax",
+    "torch.log_softmax",
+    "torch.nn.functional.log_softmax",
+    "torch.Tensor.log_softmax",
+    "torch.special.log_softmax",
+    "torch.nn.LogSoftmax",
+)
+CROSS_ENTROPY_SHORTCUTS = SOFTMAX_FAMILY + (
+    "torch.nn.functional.cross_entropy",
+    "torch.nn.CrossEntropyLoss",
+    "torch.nn.functional.nll_loss",
+    "torch.nn.NLLLoss",
+)
