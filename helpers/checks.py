@@ -294,7 +294,7 @@ def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
     except NotImplementedError:
         raise
     except RuntimeError as err:
-        raise AssertionError(f"{context}: {err}." + (f" {hint}" if hint else "")) from None
+        raise AssertionError(f"{context}: {str(err).rstrip('.')}." + (f" {hint}" if hint else "")) from None
 
 
 def assert_names(
@@ -537,6 +537,7 @@ def assert_linear_layers(
             f"{name}: os pesos da camada Linear {k} não aparecem em model.parameters().",
         )
     return linears
+
 
 # --- aula 05 ---
 

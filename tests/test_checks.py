@@ -237,6 +237,9 @@ def _forbidden_paths_in_lessons() -> set[str]:
                 continue
             for arg in node.args:
                 if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+                    if isinstance(getattr(checks, arg.value.id, None), tuple):  # SOFTMAX_FAMILY, ...
+                        found.update(getattr(checks, arg.value.id))
+                        continue
                     arg = tuples.get(arg.value.id, arg)
                 for const in ast.walk(arg):
                     if isinstance(const, ast.Constant) and isinstance(const.value, str):
