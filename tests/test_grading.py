@@ -22,7 +22,9 @@ VENDORED = {
 }
 
 
-@pytest.fixture(scope="module", params=LESSONS)
+# Each lesson's nbgrader runs happen once, in one xdist worker (make test runs two): the tests
+# of a lesson share a group, and different lessons grade in parallel.
+@pytest.fixture(scope="module", params=[pytest.param(lid, marks=pytest.mark.xdist_group(lid)) for lid in LESSONS])
 def lesson(request, tmp_path_factory):
     lid = request.param
     source = notebook(REPO, "source", lid)
