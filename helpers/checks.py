@@ -34,6 +34,7 @@ __all__ = [
     "analytic",
     "ForwardRecorder",
     "CountBackward",
+    "autograd_grads",
 ]
 
 
@@ -445,3 +446,27 @@ class ForwardRecorder:
             del self.model.forward
         else:
             self.model.forward = self._own_forward
+
+
+# --- revisão 01-03 ---
+
+
+def autograd_grads(f: Callable, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Gradientes de referência de ``f(*inputs).sum()`` pelo autograd: um por entrada.
+
+    Introduzido na aula 03: os testes dos exercícios de gradiente "à mão" comparam a
+    resposta do aluno com isto, em vez de copiar o mesmo bloco de ``backward()`` em cada
+    célula. Trabalha em cópias das entradas (elas não ganham ``.grad``) e liga o
+    gradiente mesmo quando chamado dentro de um ``torch.no_grad()``.
+
+    >>> (dx,) = autograd_grads(lambda t: t**2, torch.tensor([1.0, 3.0]))
+    >>> dx
+    tensor([2., 6.])
+    """
+    leaves = [t.detach().clone().requires_grad_(True) for t in inputs]
+    with torch.enable_grad():
+        out = f(*leaves)
+        grads = torch.autograd.grad(out.sum(), leaves, allow_unused=True)
+    return tuple(
+        torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)
+    )
