@@ -35,6 +35,7 @@ __all__ = [
     "ForwardRecorder",
     "CountBackward",
     "autograd_grads",
+    "factor_hint",
 ]
 
 
@@ -470,3 +471,24 @@ def autograd_grads(f: Callable, *inputs: torch.Tensor) -> tuple[torch.Tensor, ..
     return tuple(
         torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)
     )
+
+
+def factor_hint(actual: object, expected: object, causes: dict[float, str], default: str = "") -> str:
+    """A causa provável quando ``actual`` é exatamente ``k`` vezes ``expected``.
+
+    Introduzido na aula 03 (``linreg_grads``): um gradiente ``N×`` o esperado é a média que
+    virou soma, ``2×`` ou ``½`` é o 2 do quadrado. ``causes`` liga cada fator ``k`` à frase
+    para o aluno; sem fator que bata, devolve ``default``. Use como ``hint`` de
+    ``assert_close``, que já diz o fator: a frase diz o porquê.
+    """
+    try:
+        a = torch.as_tensor(actual).detach().double().cpu()
+        e = torch.as_tensor(expected).detach().double().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        return default
+    if a.shape != e.shape or not bool((e.abs() > 1e-12).any()):
+        return default
+    for k, cause in causes.items():
+        if torch.allclose(a, k * e, rtol=1e-6, atol=1e-9):
+            return cause
+    return default

@@ -31,3 +31,14 @@ def test_autograd_grads_gives_zeros_for_an_unused_input():
 
 def test_autograd_grads_is_public():
     assert "autograd_grads" in checks.__all__
+
+
+def test_factor_hint_names_the_matching_factor_only():
+    e = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    causes = {10: "N", 2: "dois", -1: "sinal"}
+    assert checks.factor_hint(10 * e, e, causes) == "N"
+    assert checks.factor_hint(-e, e, causes) == "sinal"
+    assert checks.factor_hint(e + 1, e, causes, default="outro") == "outro"
+    assert checks.factor_hint(torch.zeros(2), e, causes, default="d") == "d"  # shapes diferentes
+    assert checks.factor_hint(None, e, causes, default="d") == "d"
+    assert checks.factor_hint(torch.tensor(20.0), torch.tensor(2.0), causes) == "N"
