@@ -764,9 +764,9 @@ def _likely_mistake(got, full, last, n_micro):
     """Uma frase sobre o erro provável, só quando os números batem com ele."""
     close = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-8)  # noqa: E731
     if n_micro > 1 and close(got, n_micro * full):
-        return (f" Deu exatamente {n_micro}× o esperado, e {n_micro} = n_micro: faltou a escala "
-                f"1/n_micro (a loss_fn já tira a média dentro de cada micro-batch, e a soma de "
-                f"{n_micro} médias é {n_micro}× a média).")
+        return (f" O fator {n_micro} é o n_micro: faltou a escala 1/n_micro (a loss_fn já tira "
+                f"a média dentro de cada micro-batch, e a soma de {n_micro} médias é "
+                f"{n_micro}× a média).")
     if n_micro > 1 and (close(got, last) or close(got, last / n_micro)):
         return (" Só o gradiente do último micro-batch ficou em .grad: os gradientes foram "
                 "apagados dentro do loop? Apague uma vez, antes do loop, e deixe acumular.")
