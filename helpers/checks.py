@@ -40,6 +40,8 @@ __all__ = [
     "named_mistake",
     "SOFTMAX_FAMILY",
     "CROSS_ENTROPY_SHORTCUTS",
+    "autograd_grads",
+    "factor_hint",
 ]
 
 
@@ -582,3 +584,48 @@ CROSS_ENTROPY_SHORTCUTS = SOFTMAX_FAMILY + (
     "torch.nn.functional.nll_loss",
     "torch.nn.NLLLoss",
 )
+
+
+# --- revisão das aulas 01-03 ---
+
+
+def autograd_grads(f: Callable, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Gradientes de referência de ``f(*inputs).sum()`` pelo autograd: um por entrada.
+
+    Introduzido na aula 03: os testes dos exercícios de gradiente "à mão" comparam a
+    resposta do aluno com isto, em vez de copiar o mesmo bloco de ``backward()`` em cada
+    célula. Trabalha em cópias das entradas (elas não ganham ``.grad``) e liga o
+    gradiente mesmo quando chamado dentro de um ``torch.no_grad()``.
+
+    >>> (dx,) = autograd_grads(lambda t: t**2, torch.tensor([1.0, 3.0]))
+    >>> dx
+    tensor([2., 6.])
+    """
+    leaves = [t.detach().clone().requires_grad_(True) for t in inputs]
+    with torch.enable_grad():
+        out = f(*leaves)
+        grads = torch.autograd.grad(out.sum(), leaves, allow_unused=True)
+    return tuple(
+        torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)
+    )
+
+
+def factor_hint(actual: object, expected: object, causes: dict[float, str], default: str = "") -> str:
+    """A causa provável quando ``actual`` é exatamente ``k`` vezes ``expected``.
+
+    Introduzido na aula 03 (``linreg_grads``): um gradiente ``N×`` o esperado é a média que
+    virou soma, ``2×`` ou ``½`` é o 2 do quadrado. ``causes`` liga cada fator ``k`` à frase
+    para o aluno; sem fator que bata, devolve ``default``. Use como ``hint`` de
+    ``assert_close``, que já diz o fator: a frase diz o porquê.
+    """
+    try:
+        a = torch.as_tensor(actual).detach().double().cpu()
+        e = torch.as_tensor(expected).detach().double().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        return default
+    if a.shape != e.shape or not bool((e.abs() > 1e-12).any()):
+        return default
+    for k, cause in causes.items():
+        if torch.allclose(a, k * e, rtol=1e-6, atol=1e-9):
+            return cause
+    return default

@@ -7,14 +7,16 @@
 #
 # **Objetivos**
 #
-# - Saber o que `backward()` calcula: os gradientes de uma saída **escalar** em relação às
-#   folhas do grafo que têm `requires_grad=True`.
+# - Saber o que `backward()` calcula: os gradientes de uma saída **escalar** em relação aos
+#   tensores folha do grafo que têm `requires_grad=True`, num grafo montado a cada execução.
 # - Entender por que uma saída não escalar exige o argumento `gradient`, e que o resultado é um
 #   **produto vetor-Jacobiano** $v^\top J$.
 # - Prever o valor de `.grad` depois de várias chamadas a `backward()` (o acúmulo).
 # - Zerar gradientes corretamente (`zero_grad()`, que no PyTorch 2.x põe `None` em `.grad`).
 # - Usar o acúmulo a seu favor: simular um batch grande com vários **micro-batches**.
 # - Saber quando `retain_graph=True` é necessário (e por que quase nunca é).
+#
+# **Tempo estimado:** 45 min (+ 5 min de aprofundamento opcional).
 
 # %%
 import torch
@@ -51,6 +53,33 @@ print(f"b.grad = {b.grad}  (esperado: -6)")
 print(f"x.grad = {x.grad}  (x não tem requires_grad)")
 
 # %% [markdown]
+# ### O grafo é montado a cada execução
+#
+# O PyTorch não compila a sua função antes: o grafo computacional é montado **enquanto** o
+# código roda, operação por operação (um grafo *dinâmico*). Por isso `if`, `while` e chamadas
+# de função do Python funcionam normalmente: o grafo registra só o caminho que foi de fato
+# percorrido, e o gradiente é o daquele caminho. No exemplo (do livro *Dive into Deep
+# Learning*), o número de duplicações depende do valor de `a`, mas no fim $d = k \cdot a$
+# para algum $k$, e o gradiente tem de ser $k = d / a$:
+
+# %%
+def f_loop(a):
+    b = a * 2
+    while b.norm() < 1000:  # quantas voltas? depende do valor de a
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+
+
+a = torch.randn((), requires_grad=True)
+d = f_loop(a)
+d.backward()
+print(f"a.grad = {a.grad.item():.1f}   d / a = {(d / a).item():.1f}")
+
+# %% [markdown]
 # ## 2. A saída precisa ser um escalar (ou você fornece `gradient`)
 #
 # "O gradiente de $L$" só faz sentido, como um tensor do shape de cada folha, quando $L$ é **um
@@ -64,11 +93,8 @@ y = x**2  # saída com 3 elementos, não um escalar
 
 try:
     y.backward()
-except RuntimeError:
-    print(
-        "RuntimeError: y tem 3 elementos, então backward() precisa saber com que pesos "
-        "combinar as derivadas de cada um (o argumento gradient)."
-    )
+except RuntimeError as err:
+    print(f"RuntimeError: {err}")  # y tem 3 elementos: com que pesos combinar as derivadas?
 
 # %% [markdown]
 # A solução é passar um tensor $v$ **do mesmo shape de $y$** no argumento `gradient`. O PyTorch
@@ -77,7 +103,7 @@ except RuntimeError:
 # `torch.autograd.backward(tensors, grad_tensors=...)`.
 #
 # Com $v$ cheio de uns, o resultado é o gradiente de `y.sum()`. Aliás, `loss.backward()` para
-# uma `loss` escalar é exatamente `loss.backward(gradient=torch.tensor(1.0))`.
+# uma perda escalar `loss` é exatamente `loss.backward(gradient=torch.tensor(1.0))`.
 
 # %%
 y = x**2  # o grafo anterior não chegou a ser usado; montamos de novo por clareza
@@ -99,7 +125,7 @@ print(f"x.grad = {x.grad}   (mesma coisa, via (x**2).sum())")
 #    = \frac{\partial}{\partial x_j} \Big( \sum_i v_i\, y_i \Big). $$
 #
 # Esse é o **produto vetor-Jacobiano** (VJP, *vector-Jacobian product*), e é exatamente o que a
-# backpropagation precisa: se $y$ alimenta uma loss $L$, então $v = \partial L / \partial y$
+# backpropagation precisa: se $y$ alimenta uma perda $L$, então $v = \partial L / \partial y$
 # (que chega das camadas seguintes) e a regra da cadeia diz
 # $\partial L / \partial x = v^\top J$. A backpropagation é uma corrente de VJPs, camada por
 # camada, **sem nunca montar a Jacobiana**: com milhões de parâmetros, $J$ não caberia na
@@ -148,9 +174,50 @@ def vjp(f, x, v):
 
 # %% test="test_vjp" points=1
 import torch
-from helpers.checks import assert_close, assert_shape, expect
+from helpers.checks import (assert_close, assert_shape, expect, quietly, reseed,
+                            runtime_error_as_failure)
 
-torch.manual_seed(0)
+
+def _vjp_checked(f, x, v):
+    """Chama vjp do aluno e explica as falhas mais comuns antes de comparar valores."""
+    with runtime_error_as_failure(
+        f"vjp falhou com x de shape {tuple(x.shape)} (requires_grad={x.requires_grad})",
+        "Se a mensagem diz 'does not require grad', o tensor em que você chamou o backward "
+        "não depende de nenhuma folha com requires_grad=True: o gradiente precisa de uma "
+        "folha sua que rastreie.",
+    ):
+        got = quietly(vjp, f, x, v)
+    expect(
+        got is not None,
+        "vjp devolveu None: o .grad que você leu não foi preenchido. Se a sua folha é uma "
+        "cópia de x feita com clone(), ela ainda está ligada a x pelo grafo e não é folha; "
+        "tire-a do grafo antes de ligar requires_grad.",
+    )
+    return got
+
+
+def _check_vjp(f, n, m, requires=False):
+    x = torch.randn(n, dtype=torch.float64, requires_grad=requires)
+    v = torch.randn(m, dtype=torch.float64)
+    _, ref = torch.autograd.functional.vjp(f, x.detach(), v)
+    got = _vjp_checked(f, x, v)
+    assert_shape(got, (n,), f"vjp(f, x, v) com x de shape ({n},) e v de shape ({m},)")
+    if m == n:
+        J = torch.autograd.functional.jacobian(f, x.detach())
+        expect(
+            not torch.allclose(got.detach().double(), J @ v),
+            "vjp devolveu J·v (a derivada de f na direção v), mas o pedido é vᵀ·J: "
+            "cada entrada j deve ser Σᵢ vᵢ ∂yᵢ/∂xⱼ.",
+        )
+    assert_close(
+        got,
+        ref,
+        f"vjp(f, x, v) com n={n}, m={m}, requires_grad={requires}",
+        hint="Cada entrada j deve ser Σᵢ vᵢ ∂yᵢ/∂xⱼ (pesos v nas saídas de f).",
+    )
+
+
+reseed(0)
 A = torch.randn(3, 5, dtype=torch.float64)
 B = torch.randn(4, 4, dtype=torch.float64)
 
@@ -163,50 +230,46 @@ def f_square(x):  # (4,) -> (4,), Jacobiana não simétrica
     return B @ x**2 + x.cumsum(0)
 
 
-for f, n, m in ((f_square, 4, 4), (f_wide, 5, 3)):
-    x = torch.randn(n, dtype=torch.float64)
-    v = torch.randn(m, dtype=torch.float64)
-    got = vjp(f, x, v)
-    _, ref = torch.autograd.functional.vjp(f, x, v)
-    assert_shape(got, (n,), f"vjp(f, x, v) com x de shape ({n},) e v de shape ({m},)")
-    if m == n:
-        J = torch.autograd.functional.jacobian(f, x)
-        expect(
-            not torch.allclose(got.detach().double(), J @ v),
-            "vjp devolveu J·v (a derivada de f na direção v), mas o pedido é vᵀ·J: "
-            "cada entrada j deve ser Σᵢ vᵢ ∂yᵢ/∂xⱼ.",
-        )
-    assert_close(
-        got,
-        ref,
-        f"vjp(f, x, v) com n={n}, m={m}",
-        hint="Cada entrada j deve ser Σᵢ vᵢ ∂yᵢ/∂xⱼ (pesos v nas saídas de f).",
-    )
-
+_check_vjp(f_square, 4, 4)
+_check_vjp(f_wide, 5, 3)
 ### BEGIN HIDDEN TESTS
-torch.seed()  # entradas novas a cada correção
+reseed()
 for m, n in ((2, 6), (6, 2), (5, 5), (1, 4), (4, 1)):
     M1 = torch.randn(7, n, dtype=torch.float64)
     M2 = torch.randn(m, 7, dtype=torch.float64)
 
-    def f_rand(x):
+    def f_rand(x, M1=M1, M2=M2, m=m):
         return M2 @ torch.tanh(M1 @ x) + (x**2).sum() * torch.arange(m, dtype=x.dtype)
 
     for requires in (False, True):
-        x = torch.randn(n, dtype=torch.float64, requires_grad=requires)
-        v = torch.randn(m, dtype=torch.float64)
-        got = vjp(f_rand, x, v)
-        _, ref = torch.autograd.functional.vjp(f_rand, x.detach(), v)
-        assert_shape(got, (n,), f"vjp(f, x, v) com x de shape ({n},) e v de shape ({m},)")
-        assert_close(got, ref, f"vjp(f, x, v) com n={n}, m={m}, requires_grad={requires}")
+        _check_vjp(f_rand, n, m, requires)
 ### END HIDDEN TESTS
 print("vjp: testes visíveis OK")
 
 # %% test="test_vjp_detached" points=1
 import torch
-from helpers.checks import assert_close, assert_detached, expect
+from helpers.checks import (assert_close, assert_detached, expect, quietly, reseed,
+                            runtime_error_as_failure)
 
-torch.manual_seed(1)
+
+def _vjp_checked(f, x, v):
+    with runtime_error_as_failure(
+        f"vjp falhou com x de shape {tuple(x.shape)} (requires_grad={x.requires_grad})",
+        "Se a mensagem diz 'does not require grad', o tensor em que você chamou o backward "
+        "não depende de nenhuma folha com requires_grad=True: o gradiente precisa de uma "
+        "folha sua que rastreie.",
+    ):
+        got = quietly(vjp, f, x, v)
+    expect(
+        got is not None,
+        "vjp devolveu None: o .grad que você leu não foi preenchido. Se a sua folha é uma "
+        "cópia de x feita com clone(), ela ainda está ligada a x pelo grafo e não é folha; "
+        "tire-a do grafo antes de ligar requires_grad.",
+    )
+    return got
+
+
+reseed(1)
 W = torch.randn(2, 3, dtype=torch.float64)
 
 
@@ -217,14 +280,14 @@ def f(x):  # (3,) -> (2,)
 for requires in (False, True):
     x = torch.randn(3, dtype=torch.float64, requires_grad=requires)
     v = torch.randn(2, dtype=torch.float64)
-    got = vjp(f, x, v)
+    got = _vjp_checked(f, x, v)
     assert_detached(got, f"o resultado de vjp (x com requires_grad={requires})")
     expect(
         x.grad is None,
         f"vjp deixou um gradiente em x.grad (x com requires_grad={requires}): "
         "o x de quem chama deve sair intocado.",
     )
-    again = vjp(f, x, v)
+    again = _vjp_checked(f, x, v)
     assert_close(
         again,
         got,
@@ -234,10 +297,11 @@ for requires in (False, True):
     )
 
 ### BEGIN HIDDEN TESTS
+reseed()
 x = torch.randn(3, dtype=torch.float64, requires_grad=True)
 x.grad = torch.full_like(x, 7.0)  # um gradiente que o chamador já tinha
 before = x.grad.clone()
-got = vjp(f, x, torch.randn(2, dtype=torch.float64))
+got = _vjp_checked(f, x, torch.randn(2, dtype=torch.float64))
 assert_detached(got, "o resultado de vjp")
 expect(
     torch.equal(x.grad, before),
@@ -272,7 +336,7 @@ print(f"Gradiente de y após a 2ª chamada: {y.grad}")  # Esperado: 3.0 + 5.0 = 
 # %% [markdown]
 # Somar não é um capricho: é a mesma regra que o autograd usa **dentro** de um grafo quando um
 # tensor é usado em mais de um lugar (em `x * x`, as duas "cópias" de `x` contribuem, e as
-# contribuições se somam: $2x$). Entre chamadas de `backward()`, a soma é o que permite juntar
+# contribuições se somam: $2x$; a aula 03 faz essa conta à mão, passo a passo). Entre chamadas de `backward()`, a soma é o que permite juntar
 # gradientes de pedaços diferentes do batch (seção 6).
 
 # %% [markdown]
@@ -301,44 +365,35 @@ def accumulated_grad(f, x0, times):
 import math
 
 import torch
-from helpers.checks import CountBackward, assert_close, expect
+from helpers.checks import CountBackward, assert_close, expect, quietly, reseed, runtime_error_as_failure
 
 
 def f(x):
     return x**3 - 2 * x  # f'(x) = 3x² - 2
 
 
-def _backward_count_message(counted, times):
-    return (
-        f"Com times={times}, o backward() deveria passar por f {times} vez(es), mas passou "
-        f"{counted.backward_count}: chame f(x).backward() a cada repetição e deixe o .grad acumular "
-        "(o valor certo calculado de outro jeito não vale)."
-    )
-
-
-x0 = 1.5
-xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-(fp,) = torch.autograd.grad(f(xr), xr)  # f'(x0) de referência
-
-for times in (1, 2, 5):
+def _check_accumulated(f, x0, times, label="f"):
+    xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    (fp,) = torch.autograd.grad(f(xr), xr)  # f'(x0) de referência
     counted = CountBackward(f)
-    try:
-        got = accumulated_grad(counted, x0, times)
-    except NotImplementedError:
-        raise
-    except RuntimeError as err:
-        raise AssertionError(
-            f"accumulated_grad(f, {x0}, {times}) levantou RuntimeError: "
-            f"{str(err).splitlines()[0][:100]}... Se a mensagem fala em 'backward through the "
-            "graph a second time', o mesmo grafo foi usado em mais de um backward() depois de "
-            "liberado: cada chamada deve ter o seu grafo."
-        ) from None
+    with runtime_error_as_failure(
+        f"accumulated_grad({label}, {x0:.4g}, {times}) falhou",
+        "Se a mensagem fala em 'backward through the graph a second time', o mesmo grafo "
+        "foi usado em mais de um backward() depois de liberado: cada chamada deve ter o seu "
+        "grafo (um f(x) novo).",
+    ):
+        got = quietly(accumulated_grad, counted, x0, times)
     expect(
         isinstance(got, float),
         "accumulated_grad deve devolver um float do Python (por exemplo, com .item()), "
         f"mas devolveu {type(got).__name__}.",
     )
-    expect(counted.backward_count == times, _backward_count_message(counted, times))
+    expect(
+        counted.backward_count == times,
+        f"Com times={times}, o backward() deveria passar por {label} {times} vez(es), mas passou "
+        f"{counted.backward_count}: chame f(x).backward() a cada repetição e deixe o .grad "
+        "acumular (o valor certo calculado de outro jeito não vale).",
+    )
     ratio = got / float(fp)
     k = round(ratio) if math.isfinite(ratio) and abs(ratio - round(ratio)) < 1e-3 else None
     cause = {
@@ -348,28 +403,51 @@ for times in (1, 2, 5):
     assert_close(
         got,
         times * fp,
-        f"accumulated_grad(f, {x0}, {times})",
+        f"accumulated_grad({label}, {x0:.4g}, {times})",
         rtol=1e-5,
         atol=1e-6,
         hint=f"Com times={times}, deveria ser {times}× f'(x0), mas é {ratio:.4g}× f'(x0)."
         + cause,
     )
 
+
+for times in (1, 2, 5):
+    _check_accumulated(f, 1.5, times)
 ### BEGIN HIDDEN TESTS
 for x0, times in ((-0.7, 3), (2.0, 4), (0.3, 1)):
-    xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    (fp,) = torch.autograd.grad(f(xr), xr)
-    counted = CountBackward(f)
-    got = accumulated_grad(counted, x0, times)
-    expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
-    expect(counted.backward_count == times, _backward_count_message(counted, times))
-    assert_close(got, times * fp, f"accumulated_grad(f, {x0}, {times})", rtol=1e-5, atol=1e-6)
+    _check_accumulated(f, x0, times)
+reseed()
+for _ in range(3):
+    _check_accumulated(f, float(torch.empty(()).uniform_(-2, 2)), int(torch.randint(1, 7, ())))
 ### END HIDDEN TESTS
 print("accumulated_grad: testes visíveis OK")
 
 # %% test="test_accumulated_grad_functions" points=1
 import torch
-from helpers.checks import CountBackward, assert_close, expect
+from helpers.checks import CountBackward, assert_close, expect, quietly, reseed, runtime_error_as_failure
+
+
+def _check_accumulated(f, x0, times, label, atol=1e-6):
+    xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    (fp,) = torch.autograd.grad(f(xr), xr)  # f'(x0) de referência
+    counted = CountBackward(f)
+    with runtime_error_as_failure(f"accumulated_grad({label}, {x0:.4g}, {times}) falhou"):
+        got = quietly(accumulated_grad, counted, x0, times)
+    expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
+    expect(
+        counted.backward_count == times,
+        f"accumulated_grad({label}, {x0:.4g}, {times}): o backward() passou por f "
+        f"{counted.backward_count} vez(es), não {times}.",
+    )
+    assert_close(
+        got,
+        times * fp,
+        f"accumulated_grad({label}, {x0:.4g}, {times})",
+        rtol=1e-5,
+        atol=atol,
+        hint=f"Deveria ser {times}× f'(x0) = {times * float(fp):.6g}.",
+    )
+
 
 functions = {
     "sin(x)": torch.sin,
@@ -378,24 +456,7 @@ functions = {
 }
 for label, f in functions.items():
     for x0, times in ((0.5, 3), (-1.2, 2)):
-        xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        (fp,) = torch.autograd.grad(f(xr), xr)
-        counted = CountBackward(f)
-        got = accumulated_grad(counted, x0, times)
-        expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
-        expect(
-            counted.backward_count == times,
-            f"accumulated_grad({label}, {x0}, {times}): o backward() passou por f "
-            f"{counted.backward_count} vez(es), não {times}.",
-        )
-        assert_close(
-            got,
-            times * fp,
-            f"accumulated_grad({label}, {x0}, {times})",
-            rtol=1e-5,
-            atol=1e-6,
-            hint=f"Deveria ser {times}× f'(x0) = {times * float(fp):.6g}.",
-        )
+        _check_accumulated(f, x0, times, label)
 
 ### BEGIN HIDDEN TESTS
 more = {
@@ -406,27 +467,19 @@ more = {
     "(x + 1)²": lambda x: (x + 1) ** 2,
 }
 functions.update(more)
-torch.seed()  # entradas novas a cada correção
+reseed()
 for label, f in functions.items():
     for _ in range(2):
         x0 = float(torch.empty(()).uniform_(-1.5, 1.5))
         times = int(torch.randint(1, 7, ()))
-        xr = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        (fp,) = torch.autograd.grad(f(xr), xr)
-        counted = CountBackward(f)
-        got = accumulated_grad(counted, x0, times)
-        expect(isinstance(got, float), "accumulated_grad deve devolver um float do Python.")
-        expect(counted.backward_count == times, f"o backward() passou por f {counted.backward_count} vez(es), não {times}.")
-        assert_close(
-            got, times * fp, f"accumulated_grad({label}, {x0:.4f}, {times})", rtol=1e-5, atol=1e-5
-        )
+        _check_accumulated(f, x0, times, label, atol=1e-5)
 ### END HIDDEN TESTS
 print("accumulated_grad (várias funções): testes visíveis OK")
 
 # %% [markdown]
 # ## 5. No treino, o acúmulo atrapalha: zere os gradientes
 #
-# Num training loop, cada iteração quer o gradiente da loss **do batch atual**. Sem zerar, o
+# Num loop de treinamento, cada iteração quer o gradiente da perda **do batch atual**. Sem zerar, o
 # `.grad` da iteração $k$ é a soma dos gradientes dos batches $1, \dots, k$: uma direção errada
 # e cada vez maior. Veja a norma do gradiente crescer quando repetimos o mesmo batch sem zerar:
 
@@ -445,7 +498,7 @@ for step in range(1, 4):
 # `optimizer.zero_grad()` (ou `model.zero_grad()`), que percorre todos os parâmetros.
 #
 # No PyTorch 2.x, `zero_grad()` usa por padrão `set_to_none=True`: ele **não** enche `.grad` de
-# zeros, ele põe `None` no lugar. O próximo `backward()` então simplesmente escreve o gradiente
+# zeros, ele põe `None` em `.grad`. O próximo `backward()` então simplesmente escreve o gradiente
 # novo. A forma antiga, zerar no próprio tensor (`set_to_none=False`, ou `p.grad.zero_()` à
 # mão), também funciona.
 
@@ -456,7 +509,7 @@ opt.zero_grad()  # padrão: set_to_none=True
 print(f"depois de zero_grad():                    weight.grad = {model.weight.grad}")
 
 loss_fn(model(xb), yb).backward()
-opt.zero_grad(set_to_none=False)  # zera no lugar
+opt.zero_grad(set_to_none=False)  # zera in-place
 print(f"depois de zero_grad(set_to_none=False):   weight.grad = {model.weight.grad}")
 
 # %% [markdown]
@@ -474,11 +527,11 @@ opt = torch.optim.SGD([p], lr=0.1, weight_decay=0.5)
 
 p.grad = None
 opt.step()
-print(f"grad None  -> depois do step: {p.data}")  # intocado
+print(f"grad None  -> depois do step: {p.detach()}")  # intocado
 
 p.grad = torch.zeros(3)
 opt.step()
-print(f"grad zeros -> depois do step: {p.data}")  # 1 - 0.1·0.5·1 = 0.95
+print(f"grad zeros -> depois do step: {p.detach()}")  # 1 - 0.1·0.5·1 = 0.95
 
 # %% [markdown]
 # Por isso, código que lê `.grad` precisa tratar o caso `None` (um parâmetro que ainda não
@@ -493,7 +546,7 @@ print(f"grad zeros -> depois do step: {p.data}")  # 1 - 0.1·0.5·1 = 0.95
 # - `params` pode ser uma lista **ou** `model.parameters()`, que é um *gerador*: ele só pode ser
 #   percorrido **uma vez** e não tem `len()` nem índices.
 # - Alguns `.grad` podem ainda ser `None`: isso não pode quebrar a função.
-# - Pôr `None` ou zerar no lugar: as duas escolhas valem. Os **valores** dos parâmetros não
+# - Pôr `None` ou zerar *in-place*: as duas escolhas valem. Os **valores** dos parâmetros não
 #   podem mudar.
 
 # %% exercise="zero_grads"
@@ -507,9 +560,9 @@ def zero_grads(params):
 
 # %% test="test_zero_grads" points=1
 import torch
-from helpers.checks import assert_close, expect, runtime_error_as_failure
+from helpers.checks import assert_close, expect, quietly, reseed, runtime_error_as_failure
 
-torch.manual_seed(0)
+reseed(0)
 w = torch.randn(3, 2, dtype=torch.float64, requires_grad=True)
 b = torch.randn(3, dtype=torch.float64, requires_grad=True)
 c = torch.randn(3, dtype=torch.float64, requires_grad=True)
@@ -531,7 +584,7 @@ try:
     with runtime_error_as_failure(
         "zero_grads falhou", "Um .grad novo precisa ter o dtype e o shape do seu parâmetro."
     ):
-        zero_grads(params)
+        quietly(zero_grads, params)
 except AttributeError as err:
     raise AssertionError(
         f"zero_grads falhou com AttributeError ({err}). Algum .grad ainda é None (um tensor "
@@ -553,15 +606,16 @@ for name, p, g in zip("wbc", params, fresh):
     )
 
 ### BEGIN HIDDEN TESTS
+reseed()
 for p in params:
     p.grad = torch.randn_like(p)
-zero_grads(tuple(params))
+quietly(zero_grads, tuple(params))
 loss().backward()
 for name, p, g in zip("wbc", params, fresh):
     assert_close(p.grad, g, f"{name}.grad (params numa tupla)")
 for p in params:
     p.grad = None
-zero_grads(params)  # todos None
+quietly(zero_grads, params)  # todos None
 loss().backward()
 for name, p, g in zip("wbc", params, fresh):
     assert_close(p.grad, g, f"{name}.grad (todos os .grad eram None)")
@@ -571,9 +625,9 @@ print("zero_grads: testes visíveis OK")
 # %% test="test_zero_grads_generator" points=1
 import torch
 from torch import nn
-from helpers.checks import assert_close, expect
+from helpers.checks import assert_close, expect, quietly, reseed
 
-torch.manual_seed(1)
+reseed(1)
 model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)).double()
 x = torch.randn(10, 4, dtype=torch.float64)
 y = torch.randn(10, 2, dtype=torch.float64)
@@ -586,7 +640,7 @@ def loss():
 fresh = torch.autograd.grad(loss(), list(model.parameters()))
 loss().backward()  # gradientes "velhos", iguais aos novos
 try:
-    zero_grads(model.parameters())
+    quietly(zero_grads, model.parameters())
 except (TypeError, IndexError) as err:
     raise AssertionError(
         f"zero_grads(model.parameters()) falhou com {type(err).__name__} ({err}). "
@@ -604,7 +658,7 @@ for (name, p), g in zip(model.named_parameters(), fresh):
 
 ### BEGIN HIDDEN TESTS
 # A 2ª camada ainda não tem .grad (só a 1ª passou por backward()); há um parâmetro congelado.
-torch.manual_seed(2)
+reseed()
 model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 2))
 model = model.double()
 model[4].bias.requires_grad_(False)
@@ -615,13 +669,13 @@ fresh = torch.autograd.grad(((model(x) - y) ** 2).mean(), trainable)
 model[0](x).pow(2).sum().backward()
 expect(model[2].weight.grad is None, "preparação do teste: a 2ª camada deveria estar sem .grad")
 values = [p.detach().clone() for p in model.parameters()]
-zero_grads(model.parameters())
+quietly(zero_grads, model.parameters())
 for p, p0 in zip(model.parameters(), values):
     expect(torch.equal(p.detach(), p0), "zero_grads alterou os valores dos parâmetros.")
 ((model(x) - y) ** 2).mean().backward()
 for p, g in zip(trainable, fresh):
     assert_close(p.grad, g, "p.grad (alguns .grad eram None, um parâmetro congelado)")
-zero_grads(iter(list(model.parameters())))
+quietly(zero_grads, iter(list(model.parameters())))
 ((model(x) - y) ** 2).mean().backward()
 for p, g in zip(trainable, fresh):
     assert_close(p.grad, g, "p.grad (params como iterador)")
@@ -636,7 +690,7 @@ print("zero_grads (gerador): testes visíveis OK")
 # o batch em pedaços, faça forward e backward de um pedaço por vez e deixe os gradientes se
 # somarem em `.grad`. Só as ativações de um pedaço ficam vivas de cada vez.
 #
-# O cuidado está na escala. Com um batch de $N$ exemplos, a loss média é
+# O cuidado está na escala. Com um batch de $N$ exemplos, a perda média é
 # $L = \frac{1}{N} \sum_{i=1}^{N} \ell_i$. Dividindo em $n$ micro-batches **iguais**, de
 # $B = N/n$ exemplos cada, a `loss_fn` devolve em cada um a média $L_k = \frac{1}{B}
 # \sum_{i \in k} \ell_i$. Como $\frac{1}{N} = \frac{1}{n} \cdot \frac{1}{B}$,
@@ -677,9 +731,9 @@ for scale, label in ((1.0, "sem 1/n"), (1.0 / n_micro, "com 1/n")):
 #
 # 1. apague os gradientes que já estiverem nos parâmetros de `model`;
 # 2. divida `x` e `y` (ao longo da primeira dimensão) em `n_micro` pedaços iguais;
-# 3. faça forward, loss e `backward()` **um micro-batch por vez**, de modo que, no fim, cada
-#    `param.grad` seja o gradiente da loss média do **batch inteiro**;
-# 4. devolva a loss média do batch inteiro como um **`float`** do Python (prefira
+# 3. faça forward, perda e `backward()` **um micro-batch por vez**, de modo que, no fim, cada
+#    `param.grad` seja o gradiente da perda média do **batch inteiro**;
+# 4. devolva a perda média do batch inteiro como um **`float`** do Python (prefira
 #    `loss.item()`: `float(loss)` num tensor com `requires_grad=True` emite um aviso).
 #
 # Garantias: `loss_fn` tira a média (como `nn.MSELoss()` e `nn.CrossEntropyLoss()`), o tamanho
@@ -688,7 +742,7 @@ for scale, label in ((1.0, "sem 1/n"), (1.0 / n_micro, "com 1/n")):
 
 # %% exercise="accumulate_microbatches"
 def accumulate_microbatches(model, loss_fn, x, y, n_micro):
-    """Acumula em .grad o gradiente da loss média do batch inteiro, em n_micro pedaços."""
+    """Acumula em .grad o gradiente da perda média do batch inteiro, em n_micro pedaços."""
     ### BEGIN SOLUTION
     model.zero_grad()
     total = 0.0
@@ -703,47 +757,45 @@ def accumulate_microbatches(model, loss_fn, x, y, n_micro):
 # %% test="test_accumulate_microbatches" points=2
 import torch
 from torch import nn
-from helpers.checks import ForwardRecorder, assert_close, expect, ignore_warnings
+from helpers.checks import ForwardRecorder, assert_close, expect, quietly, reseed
 
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)).double()
-x = torch.randn(8, 5, dtype=torch.float64)
-y = torch.randn(8, 3, dtype=torch.float64)
-loss_fn = nn.MSELoss()
-params = list(model.parameters())
-ref = torch.autograd.grad(loss_fn(model(x), y), params)  # gradiente do batch inteiro
-values = [p.detach().clone() for p in params]
 
-for n_micro in (1, 2, 4):
+def _likely_mistake(got, full, last, n_micro):
+    """Uma frase sobre o erro provável, só quando os números batem com ele."""
+    close = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-8)  # noqa: E731
+    if n_micro > 1 and close(got, n_micro * full):
+        return (f" O fator {n_micro} é o n_micro: faltou a escala 1/n_micro (a loss_fn já tira "
+                f"a média dentro de cada micro-batch, e a soma de {n_micro} médias é "
+                f"{n_micro}× a média).")
+    if n_micro > 1 and (close(got, last) or close(got, last / n_micro)):
+        return (" Só o gradiente do último micro-batch ficou em .grad: os gradientes foram "
+                "apagados dentro do loop? Apague uma vez, antes do loop, e deixe acumular.")
+    return " Deveria ser o gradiente da perda média do batch inteiro."
+
+
+def _check_micro(model, loss_fn, x, y, n_micro, label=""):
+    params = list(model.parameters())
+    full = torch.autograd.grad(loss_fn(model(x), y), params)  # gradiente do batch inteiro
+    last = torch.autograd.grad(loss_fn(model(x.chunk(n_micro)[-1]), y.chunk(n_micro)[-1]), params)
+    values = [p.detach().clone() for p in params]
     for p in params:
         p.grad = None
-    with ForwardRecorder(model) as rec, ignore_warnings():
-        accumulate_microbatches(model, loss_fn, x, y, n_micro)
+    with ForwardRecorder(model) as rec:
+        quietly(accumulate_microbatches, model, loss_fn, x, y, n_micro)
     for (name, p), p0 in zip(model.named_parameters(), values):
         expect(
             torch.equal(p.detach(), p0),
             f"accumulate_microbatches alterou {name}: não há otimizador aqui, só os "
             "gradientes (.grad) devem mudar.",
         )
-    for (name, p), g in zip(model.named_parameters(), ref):
+    for (name, p), g, g_last in zip(model.named_parameters(), full, last):
         expect(
             p.grad is not None,
             f"{name}.grad é None depois de accumulate_microbatches(..., n_micro={n_micro}): "
             "nenhum backward() chegou a esse parâmetro.",
         )
-        assert_close(
-            p.grad,
-            g,
-            f"{name}.grad com n_micro={n_micro}",
-            hint="Deveria ser o gradiente da loss média do batch inteiro."
-            + (
-                f" Se deu exatamente {n_micro}× o esperado, faltou a escala 1/n_micro: a "
-                f"loss_fn já tira a média dentro de cada micro-batch, e a soma de {n_micro} "
-                f"médias é {n_micro}× a média."
-                if n_micro > 1
-                else ""
-            ),
-        )
+        assert_close(p.grad, g, f"{name}.grad com n_micro={n_micro}{label}",
+                     hint=_likely_mistake(p.grad.detach(), g, g_last, n_micro).strip())
     size = x.shape[0] // n_micro
     sizes = [bs for bs, (_, grad_on) in zip(rec.batch_sizes, rec.calls) if grad_on]
     expect(
@@ -753,8 +805,15 @@ for n_micro in (1, 2, 4):
         f"viram batches de tamanhos {sizes}.",
     )
 
+
+reseed(0)
+model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)).double()
+x = torch.randn(8, 5, dtype=torch.float64)
+y = torch.randn(8, 3, dtype=torch.float64)
+for n_micro in (1, 2, 4):
+    _check_micro(model, nn.MSELoss(), x, y, n_micro)
 ### BEGIN HIDDEN TESTS
-torch.seed()  # entradas novas a cada correção
+reseed()
 for loss_name in ("mse", "ce"):
     N = 12
     d_in, d_hid, d_out = (int(v) for v in torch.randint(2, 9, (3,)))
@@ -767,31 +826,17 @@ for loss_name in ("mse", "ce"):
     else:
         loss_fn = nn.MSELoss()
         y = torch.randn(N, d_out, dtype=torch.float64)
-    params = list(model.parameters())
-    ref = torch.autograd.grad(loss_fn(model(x), y), params)
-    values = [p.detach().clone() for p in params]
     for n_micro in (1, 2, 4):
-        for p in params:
-            p.grad = None
-        with ForwardRecorder(model) as rec, ignore_warnings():
-            accumulate_microbatches(model, loss_fn, x, y, n_micro)
-        for p, p0 in zip(params, values):
-            expect(torch.equal(p.detach(), p0), "accumulate_microbatches alterou os parâmetros.")
-        for (name, p), g in zip(model.named_parameters(), ref):
-            expect(p.grad is not None, f"{name}.grad é None ({loss_name}, n_micro={n_micro}).")
-            assert_close(p.grad, g, f"{name}.grad ({loss_name}, n_micro={n_micro})")
-        size = N // n_micro
-        sizes = [bs for bs, (_, grad_on) in zip(rec.batch_sizes, rec.calls) if grad_on]
-        expect(sizes.count(size) >= n_micro, f"micro-batches: tamanhos {sizes}, n_micro={n_micro}")
+        _check_micro(model, loss_fn, x, y, n_micro, f" ({loss_name})")
 ### END HIDDEN TESTS
 print("accumulate_microbatches: testes visíveis OK")
 
 # %% test="test_accumulate_microbatches_reset" points=1
 import torch
 from torch import nn
-from helpers.checks import assert_close, expect, ignore_warnings
+from helpers.checks import assert_close, expect, quietly, reseed
 
-torch.manual_seed(1)
+reseed(1)
 model = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 4)).double()
 x = torch.randn(8, 5, dtype=torch.float64)
 y = torch.randint(0, 4, (8,))
@@ -803,8 +848,7 @@ for n_micro in (2, 4):
     for p in params:
         p.grad = torch.full_like(p, 100.0)  # sobras de um backward() anterior
     params[-1].grad = None
-    with ignore_warnings():
-        accumulate_microbatches(model, loss_fn, x, y, n_micro)
+    quietly(accumulate_microbatches, model, loss_fn, x, y, n_micro)
     for (name, p), g in zip(model.named_parameters(), ref):
         expect(p.grad is not None, f"{name}.grad é None depois de accumulate_microbatches.")
         stale = torch.allclose(p.grad, g + 100.0)  # as sobras continuam somadas
@@ -817,10 +861,10 @@ for n_micro in (2, 4):
         )
 
 ### BEGIN HIDDEN TESTS
+reseed()
 for p in params:
     p.grad = torch.randn_like(p)
-with ignore_warnings():
-    accumulate_microbatches(model, loss_fn, x, y, 1)
+quietly(accumulate_microbatches, model, loss_fn, x, y, 1)
 for (name, p), g in zip(model.named_parameters(), ref):
     assert_close(p.grad, g, f"{name}.grad (n_micro=1, com gradientes antigos)")
 ### END HIDDEN TESTS
@@ -829,46 +873,44 @@ print("accumulate_microbatches (gradientes antigos): testes visíveis OK")
 # %% test="test_accumulate_microbatches_loss" points=1
 import torch
 from torch import nn
-from helpers.checks import assert_close, expect, ignore_warnings
+from helpers.checks import assert_close, expect, quietly, reseed
 
-torch.manual_seed(2)
+
+def _check_loss(model, loss_fn, x, y, n_micro, label=""):
+    with torch.no_grad():
+        ref = loss_fn(model(x), y)
+        last = loss_fn(model(x.chunk(n_micro)[-1]), y.chunk(n_micro)[-1])
+    got = quietly(accumulate_microbatches, model, loss_fn, x, y, n_micro)
+    expect(
+        isinstance(got, float),
+        "accumulate_microbatches deve devolver a perda média do batch inteiro como float do "
+        f"Python (por exemplo, com .item()), mas devolveu {type(got).__name__}.",
+    )
+    hint = "Deveria ser a perda média do batch inteiro."
+    if n_micro > 1 and abs(got - n_micro * float(ref)) < 1e-6 * abs(n_micro * float(ref)) + 1e-9:
+        hint += (f" Deu exatamente {n_micro}× (n_micro) a média: você devolveu a soma das "
+                 "perdas dos micro-batches.")
+    elif n_micro > 1 and min(abs(got - float(last)), abs(got - float(last) / n_micro)) < 1e-9:
+        hint += " Você devolveu só a perda do último micro-batch."
+    assert_close(got, ref, f"a perda devolvida com n_micro={n_micro}{label}", hint=hint)
+
+
+reseed(2)
 model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).double()
 x = torch.randn(8, 3, dtype=torch.float64)
 y = torch.randn(8, 2, dtype=torch.float64)
-loss_fn = nn.MSELoss()
-with torch.no_grad():
-    ref = loss_fn(model(x), y)
-
 for n_micro in (1, 2, 4):
-    with ignore_warnings():
-        got = accumulate_microbatches(model, loss_fn, x, y, n_micro)
-    expect(
-        isinstance(got, float),
-        "accumulate_microbatches deve devolver a loss média do batch inteiro como float do "
-        f"Python (por exemplo, com .item()), mas devolveu {type(got).__name__}.",
-    )
-    assert_close(
-        got,
-        ref,
-        f"a loss devolvida com n_micro={n_micro}",
-        hint="Deveria ser a loss média do batch inteiro; se deu exatamente n_micro× o "
-        "esperado, você devolveu a soma das losses dos micro-batches.",
-    )
+    _check_loss(model, nn.MSELoss(), x, y, n_micro)
 
 ### BEGIN HIDDEN TESTS
+reseed()
 model = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)).double()
 x = torch.randn(16, 6, dtype=torch.float64)
 y = torch.randint(0, 3, (16,))
-loss_fn = nn.CrossEntropyLoss()
-with torch.no_grad():
-    ref = loss_fn(model(x), y)
 for n_micro in (1, 2, 4):
-    with ignore_warnings():
-        got = accumulate_microbatches(model, loss_fn, x, y, n_micro)
-    expect(isinstance(got, float), "accumulate_microbatches deve devolver um float do Python.")
-    assert_close(got, ref, f"a loss devolvida (CrossEntropyLoss, n_micro={n_micro})")
+    _check_loss(model, nn.CrossEntropyLoss(), x, y, n_micro, " (CrossEntropyLoss)")
 ### END HIDDEN TESTS
-print("accumulate_microbatches (loss): testes visíveis OK")
+print("accumulate_microbatches (perda): testes visíveis OK")
 
 # %% [markdown]
 # ## 7. `retain_graph`: o grafo é liberado depois do `backward()`
@@ -887,11 +929,7 @@ print(f"1º backward: x.grad = {x.grad}")  # 3·2² = 12
 try:
     y.backward()  # mesmo grafo, já liberado
 except RuntimeError as err:
-    print(f"RuntimeError ({str(err).split('(')[0].strip()})")
-    print(
-        "Tradução: os valores intermediários do grafo de y já foram liberados pelo 1º "
-        "backward(). Refaça o forward (um grafo novo) ou use retain_graph=True no 1º backward()."
-    )
+    print(f"RuntimeError: {str(err).split('(')[0].strip()} (...)")  # a 1ª frase da mensagem
 
 # %% [markdown]
 # Com `retain_graph=True` o grafo é mantido, e o segundo `backward()` funciona e, como sempre,
@@ -906,17 +944,18 @@ y.backward()
 print(f"x.grad = {x.grad}   (12 + 12)")
 
 # %% [markdown]
-# Na prática, `retain_graph=True` quase nunca é necessário. Se duas losses compartilham parte do
+# Na prática, `retain_graph=True` quase nunca é necessário. Se duas perdas compartilham parte do
 # grafo, some-as e chame `backward()` uma vez só: `(loss1 + loss2).backward()` dá o mesmo
-# gradiente, com um único percurso. E num loop de treino cada iteração faz um forward novo, que
+# gradiente, com um único percurso. E num loop de treinamento cada iteração faz um forward novo, que
 # monta um grafo novo. Manter grafos vivos sem necessidade só gasta memória.
 
 # %% [markdown]
-# ## 8. (Opcional) Veja o `.grad` crescer
+# ## Aprofundamento (opcional): veja o `.grad` crescer
 #
 # Cada clique em **backward()** faz um forward novo de $f(x) = x^2$ em $x = 3$ e chama
 # `backward()`: o `.grad` cresce de $f'(3) = 6$ em $6$. **zero_grad()** põe `None` de volta. Se
-# os widgets não estiverem disponíveis, a célula só avisa.
+# os widgets não estiverem disponíveis (numa correção automática, por exemplo), a célula só
+# avisa: a seção 4 mostra o mesmo acúmulo sem widget.
 
 # %%
 try:
@@ -948,6 +987,67 @@ if widgets is not None:
     display(widgets.VBox([widgets.HBox([button_backward, button_zero]), status]))
 
 # %% [markdown]
+# ## Erros comuns
+#
+# As mensagens abaixo são as que o PyTorch imprime (em inglês); cada célula provoca o erro de
+# propósito e o captura, para a aula seguir.
+#
+# ### `RuntimeError: grad can be implicitly created only for scalar outputs`
+#
+# **Causa:** `backward()` sem argumento numa saída com mais de um elemento (uma perda com
+# `reduction="none"`, uma saída do modelo). **Correção:** reduza a um escalar
+# (`.mean()`, `.sum()`), ou passe `gradient=v` com `v` do shape da saída (seção 2).
+
+# %%
+y = torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2
+try:
+    y.backward()
+except RuntimeError as err:
+    print(f"RuntimeError: {err}")
+
+# %% [markdown]
+# ### `RuntimeError: Mismatch in shape: grad_output[0] has a shape of ... and output[0] has a shape of ...`
+#
+# **Causa:** o `gradient` passado a `backward()` não tem o shape da saída. **Correção:** `v`
+# deve ter exatamente o shape de `y` (o vetor que pondera cada saída).
+
+# %%
+try:
+    y.backward(gradient=torch.ones(2))
+except RuntimeError as err:
+    print(f"RuntimeError: {err}")
+
+# %% [markdown]
+# ### `RuntimeError: Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed)`
+#
+# **Causa:** um segundo `backward()` sobre um grafo já liberado, quase sempre porque o forward
+# foi feito uma vez só, fora do loop. **Correção:** refaça o forward a cada `backward()`; só
+# use `retain_graph=True` se precisar mesmo do mesmo grafo duas vezes (seção 7).
+
+# %%
+x = torch.tensor(2.0, requires_grad=True)
+y = x.exp()
+y.backward()
+try:
+    y.backward()
+except RuntimeError as err:
+    print(f"RuntimeError: {err}")
+
+# %% [markdown]
+# ### `AttributeError: 'NoneType' object has no attribute 'zero_'`
+#
+# **Causa:** `p.grad.zero_()` num parâmetro cujo `.grad` é `None` (ainda não passou por um
+# `backward()`, ou `zero_grad()` acabou de pôr `None`). **Correção:** use
+# `optimizer.zero_grad()`/`model.zero_grad()`, ou teste `if p.grad is not None` antes.
+
+# %%
+p = nn.Parameter(torch.ones(2))
+try:
+    p.grad.zero_()
+except AttributeError as err:
+    print(f"AttributeError: {err}")
+
+# %% [markdown]
 # ## Resumo
 #
 # - `L.backward()` calcula $\partial L/\partial t$ para cada **folha** `t` do grafo com
@@ -959,10 +1059,15 @@ if widgets is not None:
 # - `backward()` **soma** em `.grad`. No treino, zere a cada iteração: `optimizer.zero_grad()`,
 #   que no PyTorch 2.x põe `None` (`set_to_none=True`); otimizadores pulam parâmetros com
 #   `.grad` igual a `None`.
-# - O acúmulo serve para micro-batches: com losses médias e $n$ pedaços iguais, faça
+# - O acúmulo serve para micro-batches: com perdas médias e $n$ pedaços iguais, faça
 #   `backward()` em `loss / n` de cada pedaço.
 # - O grafo é liberado pelo `backward()`; um segundo `backward()` no mesmo grafo levanta
 #   `RuntimeError`, a menos que o primeiro use `retain_graph=True` (raramente necessário).
+# - O grafo é montado a cada execução: `if` e `while` do Python dão o gradiente do caminho
+#   percorrido.
+#
+# **Próxima aula:** derivar gradientes à mão e conferi-los com o autograd e com diferenças
+# finitas; depois, desligar o autograd na validação e na inferência.
 #
 # ## Para ir além
 #
