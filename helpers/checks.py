@@ -183,9 +183,9 @@ def _resolve(path: str) -> tuple[object, str]:
 
 @contextlib.contextmanager
 def forbid(*paths: str, namespace: dict | None = None, reason: str = "") -> Iterator[None]:
-    """Faz as funções em ``paths`` falharem enquanto o bloco roda. Introduzido na aula 03.
+    """Faz as funções em ``paths`` falharem enquanto o bloco roda. Introduzido na aula 05.
 
-    Usado nos exercícios "implemente sem atalho". Um módulo (``torch.nn.CrossEntropyLoss``)
+    Usado nos exercícios "implemente sem atalho" (e, por dentro de ``analytic``, na aula 03). Um módulo (``torch.nn.CrossEntropyLoss``)
     é bloqueado no seu ``forward``. Em ``namespace`` (o ``globals()`` do notebook), nomes
     importados diretamente (``from torch.nn.functional import softmax``) também são
     bloqueados. Um caminho que não existe na versão do torch do aluno é ignorado (o teste
