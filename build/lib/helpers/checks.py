@@ -1,0 +1,631 @@
+"""Checagens usadas pelas células de teste dos exercícios (todas as aulas).
+
+Introduzido na aula 01. Cada função falha com ``AssertionError`` e uma mensagem em
+português que diz *o que* está errado sem entregar a solução. Nenhuma delas escreve
+em stderr nem devolve valor: o nbgrader pontua a última expressão de uma célula, e um
+valor ali viraria nota parcial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import math
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+
+import torch
+
+__all__ = [
+    "expect",
+    "assert_tensor",
+    "assert_shape",
+    "assert_dtype",
+    "assert_close",
+    "assert_trainable_leaf",
+    "assert_detached",
+    "forbid",
+    "ignore_warnings",
+    "quietly",
+    "reseed",
+    "assert_tuple",
+    "runtime_error_as_failure",
+    "assert_names",
+    "analytic",
+    "ForwardRecorder",
+    "CountBackward",
+    "unregistered_modules",
+    "assert_linear_layers",
+    "named_mistake",
+    "SOFTMAX_FAMILY",
+    "CROSS_ENTROPY_SHORTCUTS",
+    "autograd_grads",
+    "factor_hint",
+]
+
+
+def expect(condition: object, message: str) -> None:
+    """Falha com ``message`` quando ``condition`` é falsa (mesmo com ``python -O``).
+
+    Introduzido na aula 01.
+    """
+    if not condition:
+        raise AssertionError(message)
+
+
+def assert_tensor(value: object, name: str) -> None:
+    """Confere que ``value`` é um ``torch.Tensor``. Introduzido na aula 01."""
+    expect(
+        isinstance(value, torch.Tensor),
+        f"{name} deveria ser um torch.Tensor, mas é {type(value).__name__}.",
+    )
+
+
+def assert_shape(t: torch.Tensor, shape: Iterable[int], name: str) -> None:
+    """Confere o shape, apontando o caso comum de dimensões trocadas. Introduzido na aula 01."""
+    assert_tensor(t, name)
+    expected = tuple(shape)
+    got = tuple(t.shape)
+    if got == expected:
+        return
+    hint = ""
+    if len(got) == 2 and got == expected[::-1]:
+        hint = " As dimensões parecem trocadas (transpostas)."
+    raise AssertionError(f"{name} tem shape {got}, mas o esperado é {expected}.{hint}")
+
+
+def assert_dtype(t: torch.Tensor, dtype: torch.dtype, name: str) -> None:
+    """Confere o dtype. Introduzido na aula 01."""
+    assert_tensor(t, name)
+    expect(t.dtype == dtype, f"{name} tem dtype {t.dtype}, mas o esperado é {dtype}.")
+
+
+def _ratio_hint(actual: torch.Tensor, expected: torch.Tensor) -> str:
+    """Explica erros de fator constante (2×, ½, sinal trocado): os mais comuns com gradientes."""
+    if actual.shape != expected.shape or actual.numel() == 0:
+        return ""
+    a = actual.detach().double().flatten().cpu()
+    e = expected.detach().double().flatten().cpu()
+    mask = e.abs() > 1e-8
+    # Com um só valor, qualquer erro "é" um fator constante: a dica enganaria.
+    if int(mask.sum()) < 2 or not bool(torch.isfinite(a).all()):
+        return ""
+    ratios = a[mask] / e[mask]
+    k = float(ratios.median())
+    if not math.isfinite(k) or abs(k - 1) < 1e-3 or abs(k) < 1e-3:
+        return ""
+    if not torch.allclose(a, k * e, rtol=1e-4, atol=1e-6):
+        return ""
+    if abs(k + 1) < 1e-3:
+        return " O resultado tem o sinal trocado."
+    if abs(k - round(k)) < 1e-3:
+        return f" O resultado é exatamente {round(k)}× o esperado."
+    if abs(1 / k - round(1 / k)) < 1e-3:
+        return f" O resultado é exatamente 1/{round(1 / k)} do esperado."
+    return f" O resultado é o esperado multiplicado por {k:.4g}."
+
+
+def assert_close(
+    actual: object,
+    expected: torch.Tensor,
+    name: str,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    hint: str = "",
+) -> None:
+    """``torch.testing.assert_close`` com mensagem em português. Introduzido na aula 01.
+
+    Compara valores (não dtype nem device). Quando o erro é um fator constante, a
+    mensagem diz qual (por exemplo "exatamente 2× o esperado"); ``hint`` acrescenta a
+    causa provável daquele exercício.
+    """
+    if not isinstance(actual, torch.Tensor) and isinstance(expected, torch.Tensor):
+        if isinstance(actual, (int, float)) and expected.numel() == 1:
+            actual = torch.tensor(actual, dtype=expected.dtype)
+        else:
+            assert_tensor(actual, name)
+    if actual.shape != expected.shape:
+        assert_shape(actual, expected.shape, name)
+    actual_c = actual.detach().to(device=expected.device, dtype=expected.dtype)
+    try:
+        torch.testing.assert_close(
+            actual_c, expected.detach(), rtol=rtol, atol=atol, equal_nan=False
+        )
+    except AssertionError:
+        worst = (actual_c - expected.detach()).abs().nan_to_num(nan=math.inf).max()
+        msg = f"{name} não confere com a referência (maior diferença: {float(worst):.3g})."
+        msg += _ratio_hint(actual_c, expected)
+        if not bool(torch.isfinite(actual_c).all()):
+            msg += " Há valores nan ou inf no resultado."
+        if hint:
+            msg += " " + hint
+        raise AssertionError(msg) from None
+
+
+def assert_trainable_leaf(t: torch.Tensor, name: str) -> None:
+    """Confere que ``t`` é folha do grafo e rastreia gradientes (um parâmetro). Introduzido na aula 01."""
+    assert_tensor(t, name)
+    expect(t.requires_grad, f"{name} deveria ter requires_grad=True.")
+    expect(
+        t.is_leaf,
+        f"{name} não é um tensor folha: ele foi produzido por uma operação sobre outro "
+        "tensor que rastreia gradientes (veja o grad_fn), então backward() não preencherá "
+        f"{name}.grad. Faça as contas antes de ligar requires_grad.",
+    )
+
+
+def assert_detached(t: torch.Tensor, name: str) -> None:
+    """Confere que ``t`` não rastreia gradientes nem tem ``grad_fn``. Introduzido na aula 01."""
+    assert_tensor(t, name)
+    expect(not t.requires_grad, f"{name} não deveria ter requires_grad=True.")
+    expect(t.grad_fn is None, f"{name} ainda guarda histórico do grafo (grad_fn = {t.grad_fn}).")
+
+
+def _resolve(path: str) -> tuple[object, str]:
+    """'torch.nn.functional.softmax' -> (módulo torch.nn.functional, 'softmax').
+
+    Tenta primeiro importar o dono como módulo: em ``torch.autograd.gradcheck.X`` o
+    atributo ``gradcheck`` de ``torch.autograd`` é uma função, não o submódulo.
+    """
+    owner_path, _, attr = path.rpartition(".")
+    try:
+        return importlib.import_module(owner_path), attr
+    except ImportError:
+        pass
+    parts = owner_path.split(".")
+    owner: object = importlib.import_module(parts[0])
+    for part in parts[1:]:
+        owner = getattr(owner, part)
+    return owner, attr
+
+
+@contextlib.contextmanager
+def forbid(*paths: str, namespace: dict | None = None, reason: str = "") -> Iterator[None]:
+    """Faz as funções em ``paths`` falharem enquanto o bloco roda. Introduzido na aula 05.
+
+    Usado nos exercícios "implemente sem atalho" (e, por dentro de ``analytic``, na aula 03). Um módulo (``torch.nn.CrossEntropyLoss``)
+    é bloqueado no seu ``forward``. Em ``namespace`` (o ``globals()`` do notebook), nomes
+    importados diretamente (``from torch.nn.functional import softmax``) também são
+    bloqueados. Um caminho que não existe na versão do torch do aluno é ignorado (o teste
+    não pode quebrar num torch mais novo); a suíte confere que todo caminho usado nas aulas
+    existe no torch do curso, salvo os de ``OPTIONAL_PATHS``, para um erro de digitação não
+    desligar a proteção.
+    """
+    patches: list[tuple[object, str, object]] = []
+
+    def blocked(path: str) -> Callable:
+        def _blocked(*args, **kwargs):
+            raise AssertionError(
+                f"Este exercício pede a implementação sem usar {path}; "
+                "refaça a conta com operações elementares." + (f" {reason}" if reason else "")
+            )
+
+        return _blocked
+
+    try:
+        for path in paths:
+            try:
+                owner, attr = _resolve(path)
+                original = getattr(owner, attr)
+            except (ImportError, AttributeError):
+                continue
+            if isinstance(original, type) and issubclass(original, torch.nn.Module):
+                patches.append((original, "forward", original.forward))
+                original.forward = blocked(path)
+                continue
+            patches.append((owner, attr, original))
+            setattr(owner, attr, blocked(path))
+            if namespace is not None:
+                for key, value in list(namespace.items()):
+                    if value is original:
+                        patches.append((namespace, key, original))
+                        namespace[key] = blocked(path)
+        yield
+    finally:
+        for owner, attr, original in reversed(patches):
+            if isinstance(owner, dict):
+                owner[attr] = original
+            else:
+                setattr(owner, attr, original)
+
+
+@contextlib.contextmanager
+def ignore_warnings() -> Iterator[None]:
+    """Descarta avisos (``warnings``) emitidos enquanto o bloco roda.
+
+    Introduzido na aula 02. Um aviso inofensivo do código do aluno (por exemplo, ``float(loss)``
+    num tensor com ``requires_grad=True``) iria para stderr e zeraria a célula de teste no
+    nbgrader; envolva com isto só a chamada à função do aluno.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def quietly(fn: Callable, *args, **kwargs):
+    """Chama ``fn(*args, **kwargs)`` descartando avisos (veja ``ignore_warnings``).
+
+    Introduzido na aula 01: é assim que os testes chamam a função do aluno.
+    """
+    with ignore_warnings():
+        return fn(*args, **kwargs)
+
+
+def reseed(seed: int | None = None) -> None:
+    """A única forma de fazer entradas aleatórias nos testes. Introduzido na aula 01.
+
+    Todas as entradas aleatórias saem do gerador global do torch (``torch.randn``, a
+    inicialização dos módulos). ``reseed(0)`` nos testes visíveis: a mesma mensagem a cada
+    execução. ``reseed()`` nos testes ocultos: semente do sistema, entradas novas a cada
+    correção, que uma ``manual_seed`` anterior no notebook não consegue fixar.
+    """
+    if seed is None:
+        torch.seed()
+    else:
+        torch.manual_seed(seed)
+
+
+def assert_tuple(value: object, n: int, name: str, items: str = "") -> None:
+    """Confere que ``value`` é uma tupla (ou lista) de ``n`` elementos. Introduzido na aula 01.
+
+    ``items`` diz ao aluno o que vai em cada posição, por exemplo ``"(df_dx, df_dy)"``.
+    """
+    expect(
+        isinstance(value, (tuple, list)) and len(value) == n,
+        f"{name} deve devolver uma tupla de {n} elementos"
+        + (f" {items}" if items else "")
+        + f", mas devolveu {type(value).__name__}"
+        + (f" de {len(value)}" if isinstance(value, (tuple, list)) else "")
+        + ".",
+    )
+
+
+@contextlib.contextmanager
+def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
+    """Transforma um ``RuntimeError`` do código do aluno numa falha explicada.
+
+    Introduzido na aula 01. Dentro do bloco, um ``RuntimeError`` (por exemplo, shapes
+    incompatíveis num ``@``) vira ``AssertionError`` com a mensagem
+    ``"{context}: {erro original}. {hint}"``: o aluno vê com que entradas a função quebrou e
+    a causa provável. ``NotImplementedError`` (o esqueleto ainda sem resposta) passa como está.
+    """
+    try:
+        yield
+    except NotImplementedError:
+        raise
+    except RuntimeError as err:
+        raise AssertionError(f"{context}: {str(err).rstrip('.')}." + (f" {hint}" if hint else "")) from None
+
+
+def assert_names(
+    got: object,
+    expected: list[str],
+    why: dict[str, str],
+    name: str,
+    *,
+    source: str = "do dicionário",
+) -> None:
+    """Confere uma lista de nomes devolvida pelo aluno contra ``expected``, na mesma ordem.
+
+    Introduzido na aula 01. ``got`` deve ser uma ``list`` de ``str``. Quando difere de
+    ``expected``, a mensagem cita cada nome que faltou ou sobrou com o motivo tirado de
+    ``why`` (nome -> explicação); se só a ordem está errada, mostra as duas ordens.
+    ``source`` diz de onde vêm os nomes e a ordem deles ("do dicionário").
+    """
+    expect(
+        isinstance(got, list),
+        f"{name} deve devolver uma list de nomes, mas devolveu {type(got).__name__}.",
+    )
+    expect(
+        all(isinstance(n, str) for n in got),
+        f"{name} deve devolver os nomes (as chaves {source}), não os tensores.",
+    )
+    if got == expected:
+        return
+    problems = [f"faltou '{n}' ({why[n]})" for n in expected if n not in got]
+    problems += [
+        f"'{n}' não deveria estar na lista ({why.get(n, 'não é um dos nomes')})"
+        for n in got
+        if n not in expected
+    ]
+    if not problems:
+        problems = [f"os nomes devem vir na ordem {source}: {expected}, não {got}"]
+    raise AssertionError(f"{name}: " + "; ".join(problems) + ".")
+
+
+# Nomes privados do torch que podem sumir de uma versão para outra: forbid os bloqueia
+# quando existem, e a suíte não exige que existam.
+OPTIONAL_PATHS = frozenset({"torch.autograd.gradcheck._get_numerical_jacobian"})
+
+AUTOGRAD_ENTRY_POINTS = (
+    "torch.Tensor.backward",
+    "torch.autograd.backward",
+    "torch.autograd.grad",
+    "torch.autograd.functional.jacobian",
+    "torch.autograd.functional.hessian",
+    "torch.autograd.functional.vjp",
+    "torch.autograd.functional.jvp",
+    "torch.autograd.functional.vhp",
+    "torch.autograd.functional.hvp",
+    "torch.func.grad",
+    "torch.func.grad_and_value",
+    "torch.func.vjp",
+    "torch.func.jvp",
+    "torch.func.jacrev",
+    "torch.func.jacfwd",
+    "torch.func.hessian",
+    "torch.func.linearize",
+    # religar o gradiente dentro do bloco só serve para usar o autograd
+    "torch.enable_grad",
+    # sem make_dual não há tensor dual: unpack_dual fica livre, e o torch a chama ao imprimir
+    # um tensor (um print de depuração dentro do exercício não pode falhar)
+    "torch.autograd.forward_ad.make_dual",
+    # as diferenças finitas prontas do próprio torch (aula 03 pede para escrevê-las)
+    "torch.autograd.gradcheck.get_numerical_jacobian",
+    "torch.autograd.gradcheck._get_numerical_jacobian",
+    "torch.autograd.gradcheck.get_analytical_jacobian",
+)
+
+
+@contextlib.contextmanager
+def analytic(namespace: dict | None = None) -> Iterator[None]:
+    """Roda o bloco com o gradiente desligado e as entradas do autograd bloqueadas.
+
+    Introduzido na aula 03 (exercícios de gradiente "à mão"). Bloqueia o que está em
+    ``AUTOGRAD_ENTRY_POINTS``: ``backward``, ``torch.autograd.grad`` e ``functional``,
+    ``torch.func``, ``enable_grad``, o modo direto (``make_dual``) e as diferenças finitas
+    do próprio torch. Não é uma caixa de areia: impede o atalho, não a trapaça deliberada.
+    """
+    reason = "Aqui o gradiente deve ser derivado à mão, sem autograd."
+    with torch.no_grad(), forbid(*AUTOGRAD_ENTRY_POINTS, namespace=namespace, reason=reason):
+        yield
+
+
+class _Tap(torch.autograd.Function):
+    """Identidade que avisa um contador a cada backward que passa por ela."""
+
+    @staticmethod
+    def forward(ctx, x, counter):
+        ctx.counter = counter
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.counter.backward_count += 1
+        return grad, None
+
+
+class CountBackward:
+    """Envolve ``f`` e conta quantas vezes um ``backward()`` passa por ela.
+
+    Introduzido na aula 02: ``accumulated_grad`` precisa chamar ``f(x).backward()``
+    ``times`` vezes, e o valor final sozinho não prova isso (``times * f'(x0)`` calculado
+    de uma vez dá o mesmo número).
+
+    >>> counted = CountBackward(f)
+    >>> counted(x).backward(); counted.backward_count
+    1
+    """
+
+    def __init__(self, f: Callable):
+        self.f = f
+        self.backward_count = 0
+
+    def __call__(self, x):
+        if isinstance(x, torch.Tensor):
+            x = _Tap.apply(x, self)
+        return self.f(x)
+
+
+class ForwardRecorder:
+    """Registra, a cada forward de ``model``, o modo (train/eval) e se o gradiente estava ligado.
+
+    Introduzido na aula 02 (``accumulate_microbatches``); usado também nas aulas 03
+    (``predict``) e 07.
+
+    >>> with ForwardRecorder(model) as rec:
+    ...     model(x)
+    >>> rec.calls  # [(training, grad_enabled), ...]
+
+    Conta tanto ``model(x)`` quanto ``model.forward(x)``: em vez de um gancho do módulo
+    (que ``model.forward(x)`` pula), envolve o ``forward`` do próprio objeto durante o bloco.
+    ``rec.batch_sizes`` guarda, na mesma ordem, o tamanho da primeira dimensão do primeiro
+    argumento (``None`` se não for tensor), para conferir a divisão em micro-batches.
+    """
+
+    def __init__(self, model: torch.nn.Module):
+        self.model = model
+        self.calls: list[tuple[bool, bool]] = []
+        self.batch_sizes: list[int | None] = []
+        self._own_forward = None
+
+    def _record(self, args) -> None:
+        self.calls.append((self.model.training, torch.is_grad_enabled()))
+        first = args[0] if args else None
+        is_batched = isinstance(first, torch.Tensor) and first.dim() > 0
+        self.batch_sizes.append(int(first.shape[0]) if is_batched else None)
+
+    def __enter__(self) -> ForwardRecorder:
+        self._own_forward = vars(self.model).get("forward")
+        original = self.model.forward
+
+        def recorded_forward(*args, **kwargs):
+            self._record(args)
+            return original(*args, **kwargs)
+
+        # nn.Module.__call__ looks up self.forward, so an instance attribute sees both routes.
+        self.model.forward = recorded_forward
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._own_forward is None:
+            del self.model.forward
+        else:
+            self.model.forward = self._own_forward
+
+
+# --- aula 04 ---
+
+# Atributos que todo nn.Module tem (_modules, _parameters, ...): são os registros, não esconderijos.
+_MODULE_INTERNALS = frozenset(vars(torch.nn.Module()))
+
+
+def _hidden_in(value: object, path: str, seen: set[int]) -> Iterator[tuple[str, object]]:
+    """(caminho, objeto) de cada módulo ou parâmetro dentro de listas, tuplas, sets e dicts."""
+    if isinstance(value, (torch.nn.Module, torch.nn.Parameter)):
+        yield path, value
+    elif isinstance(value, (list, tuple, set, frozenset)) and id(value) not in seen:
+        seen.add(id(value))
+        for i, item in enumerate(value):
+            yield from _hidden_in(item, f"{path}[{i}]", seen)
+    elif isinstance(value, dict) and id(value) not in seen:
+        seen.add(id(value))
+        for key, item in value.items():
+            yield from _hidden_in(item, f"{path}[{key!r}]", seen)
+
+
+def unregistered_modules(model: torch.nn.Module) -> list[str]:
+    """Caminhos dos módulos e parâmetros que ``model`` guarda sem registrar.
+
+    Introduzido na aula 04. Uma camada guardada numa lista, tupla ou dicionário comum do
+    Python (``self.layers = [nn.Linear(...)]``) não aparece em ``.parameters()``,
+    ``.modules()`` nem no ``state_dict``: o otimizador nunca a treina e ``.to(device)`` não a
+    move. Devolve, por exemplo, ``["layers[0]", "layers[1]"]`` (com o prefixo do submódulo
+    onde estão, se não for o próprio ``model``); lista vazia quando tudo está registrado.
+    """
+    registered = {id(m) for m in model.modules()} | {id(p) for p in model.parameters()}
+    found: list[str] = []
+    for prefix, owner in model.named_modules():
+        for attr, value in vars(owner).items():
+            if attr in _MODULE_INTERNALS or isinstance(value, (torch.nn.Module, torch.Tensor)):
+                continue  # atributos diretos já são registrados pelo próprio nn.Module
+            path = f"{prefix}.{attr}" if prefix else attr
+            for name, obj in _hidden_in(value, path, set()):
+                if id(obj) not in registered and name not in found:
+                    found.append(name)
+    return found
+
+
+def assert_linear_layers(
+    model: torch.nn.Module, sizes: list[int], name: str
+) -> list[torch.nn.Linear]:
+    """Confere as camadas ``nn.Linear`` de ``model`` e as devolve, na ordem de ``modules()``.
+
+    Introduzido na aula 04. Espera ``len(sizes) - 1`` camadas, a k-ésima com
+    ``in_features = sizes[k]`` e ``out_features = sizes[k + 1]``, todas vistas por
+    ``.parameters()``. Uma camada escondida numa lista comum do Python é apontada pelo nome.
+    """
+    hidden = unregistered_modules(model)
+    expect(
+        not hidden,
+        f"{name}: {', '.join(hidden)} está numa lista (ou dicionário) comum do Python, que o "
+        "nn.Module não registra: .parameters() não vê essas camadas e o otimizador nunca as "
+        "treinaria. Guarde-as num nn.ModuleList ou nn.Sequential.",
+    )
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    expected = list(itertools.pairwise(sizes))
+    got = [(m.in_features, m.out_features) for m in linears]
+    expect(
+        got == expected,
+        f"{name}: as camadas nn.Linear encontradas (na ordem de model.modules()) têm "
+        f"(in_features, out_features) = {got}, mas o esperado é {expected}.",
+    )
+    params = {id(p) for p in model.parameters()}
+    for k, m in enumerate(linears):
+        expect(
+            all(id(p) in params for p in m.parameters()),
+            f"{name}: os pesos da camada Linear {k} não aparecem em model.parameters().",
+        )
+    return linears
+
+
+# --- aula 05 ---
+
+
+def named_mistake(actual: object, mistakes: dict[str, torch.Tensor], *,
+                  rtol: float = 1e-4, atol: float = 1e-6) -> str:
+    """Devolve a explicação do primeiro erro típico cujo resultado bate com ``actual``.
+
+    Introduzido na aula 05. ``mistakes`` liga uma frase curta (o erro provável, sem a
+    solução) ao valor que esse erro produziria, calculado na hora pelo teste (por exemplo,
+    a perda com softmax aplicada duas vezes). Serve de ``hint`` para ``assert_close``; devolve
+    ``""`` quando nenhum bate (ou ``actual`` não é um tensor do mesmo shape, ou tem nan/inf).
+    """
+    if not isinstance(actual, torch.Tensor):
+        return ""
+    a = actual.detach().double().cpu()
+    if not bool(torch.isfinite(a).all()):
+        return ""
+    for message, value in mistakes.items():
+        v = value.detach().double().cpu()
+        if v.shape == a.shape and torch.allclose(a, v, rtol=rtol, atol=atol):
+            return message
+    return ""
+
+
+# Os atalhos proibidos nos exercícios da aula 05 (o contrato lista os mesmos).
+SOFTMAX_FAMILY = (
+    "torch.softmax",
+    "torch.nn.functional.softmax",
+    "torch.Tensor.softmax",
+    "torch.special.softmax",
+    "torch.nn.Softmax",
+    "torch.log_softmax",
+    "torch.nn.functional.log_softmax",
+    "torch.Tensor.log_softmax",
+    "torch.special.log_softmax",
+    "torch.nn.LogSoftmax",
+)
+CROSS_ENTROPY_SHORTCUTS = SOFTMAX_FAMILY + (
+    "torch.nn.functional.cross_entropy",
+    "torch.nn.CrossEntropyLoss",
+    "torch.nn.functional.nll_loss",
+    "torch.nn.NLLLoss",
+)
+
+
+# --- revisão das aulas 01-03 ---
+
+
+def autograd_grads(f: Callable, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Gradientes de referência de ``f(*inputs).sum()`` pelo autograd: um por entrada.
+
+    Introduzido na aula 03: os testes dos exercícios de gradiente "à mão" comparam a
+    resposta do aluno com isto, em vez de copiar o mesmo bloco de ``backward()`` em cada
+    célula. Trabalha em cópias das entradas (elas não ganham ``.grad``) e liga o
+    gradiente mesmo quando chamado dentro de um ``torch.no_grad()``.
+
+    >>> (dx,) = autograd_grads(lambda t: t**2, torch.tensor([1.0, 3.0]))
+    >>> dx
+    tensor([2., 6.])
+    """
+    leaves = [t.detach().clone().requires_grad_(True) for t in inputs]
+    with torch.enable_grad():
+        out = f(*leaves)
+        grads = torch.autograd.grad(out.sum(), leaves, allow_unused=True)
+    return tuple(
+        torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)
+    )
+
+
+def factor_hint(actual: object, expected: object, causes: dict[float, str], default: str = "") -> str:
+    """A causa provável quando ``actual`` é exatamente ``k`` vezes ``expected``.
+
+    Introduzido na aula 03 (``linreg_grads``): um gradiente ``N×`` o esperado é a média que
+    virou soma, ``2×`` ou ``½`` é o 2 do quadrado. ``causes`` liga cada fator ``k`` à frase
+    para o aluno; sem fator que bata, devolve ``default``. Use como ``hint`` de
+    ``assert_close``, que já diz o fator: a frase diz o porquê.
+    """
+    try:
+        a = torch.as_tensor(actual).detach().double().cpu()
+        e = torch.as_tensor(expected).detach().double().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        return default
+    if a.shape != e.shape or not bool((e.abs() > 1e-12).any()):
+        return default
+    for k, cause in causes.items():
+        if torch.allclose(a, k * e, rtol=1e-6, atol=1e-9):
+            return cause
+    return default
