@@ -490,9 +490,9 @@ def _first_mismatch(model, twin, before) -> tuple[str, float, bool] | None:
 
 
 def assert_optimizer_matches(
-    make_optimizer: Callable,
-    make_reference: Callable,
-    name: str,
+    optimizer_class: Callable,
+    reference_class: Callable,
+    settings: dict,
     *,
     steps: int = 20,
     late_from: int | None = None,
@@ -501,11 +501,11 @@ def assert_optimizer_matches(
 ) -> None:
     """Treina duas cópias de uma ``OptimNet`` com os mesmos batches, uma com cada otimizador.
 
-    Introduzido na aula 06. ``make_optimizer(params)`` cria o otimizador do aluno e
-    ``make_reference(params)`` o do ``torch.optim``; ``params`` é ``model.parameters()``
-    (um gerador) ou, com ``as_list=True``, uma lista. Cada passo é o ciclo
-    ``zero_grad``, forward, ``backward``, ``step``; depois de cada passo os parâmetros das
-    duas cópias devem coincidir (float64, ``rtol=1e-7``). ``late_from``: o parâmetro
+    Introduzido na aula 06. ``optimizer_class(params, **settings)`` é o otimizador do aluno e
+    ``reference_class(params, **settings)`` o do ``torch.optim``; ``params`` é
+    ``model.parameters()`` (um gerador) ou, com ``as_list=True``, uma lista. Cada passo é o
+    ciclo ``zero_grad``, forward, ``backward``, ``step``; depois de cada passo os parâmetros
+    das duas cópias devem coincidir (float64, ``rtol=1e-7``). ``late_from``: o parâmetro
     ``late`` só recebe gradiente a partir desse passo. Por fim, ``zero_grad()`` do aluno
     deve limpar os gradientes. As entradas saem do gerador global (use ``reseed`` antes).
     """
@@ -517,13 +517,19 @@ def assert_optimizer_matches(
         (torch.randn(16, 5, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64))
         for _ in range(steps)
     ]
-    reference = make_reference(model.parameters())
+    args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    name = f"{getattr(optimizer_class, '__name__', 'otimizador')}({args})"
+    if as_list:
+        name += " com uma lista de parâmetros"
+    if late_from is not None:
+        name += f" e o parâmetro 'late' entrando no passo {late_from}"
+    reference = reference_class(model.parameters(), **settings)
     params = list(twin.parameters()) if as_list else twin.parameters()
-    optimizer = quietly(make_optimizer, params)
+    optimizer = quietly(optimizer_class, params, **settings)
     expect(
         isinstance(optimizer, torch.optim.Optimizer),
-        f"{name} deveria ser um torch.optim.Optimizer (a classe herda de torch.optim.Optimizer?), "
-        f"mas é {type(optimizer).__name__}.",
+        f"{name} deveria criar um torch.optim.Optimizer (a classe herda de "
+        f"torch.optim.Optimizer?), mas criou {type(optimizer).__name__}.",
     )
     for t, (x, y) in enumerate(batches, start=1):
         use_late = late_from is not None and t >= late_from
@@ -568,5 +574,5 @@ def assert_optimizer_matches(
     quietly(optimizer.zero_grad)
     expect(
         all(p.grad is None or not bool(p.grad.any()) for p in twin.parameters()),
-        f"{name}.zero_grad() não limpou os gradientes.",
+        f"{name}: zero_grad() não limpou os gradientes.",
     )

@@ -376,17 +376,13 @@ import torch
 from helpers.checks import assert_optimizer_matches, reseed
 
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1),
-                         "ManualSGD(lr=0.1)",
+assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.1},
                          hint="Sem momentum nem weight decay, o passo é w ← w − η·grad.")
-assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=0.05), lambda ps: torch.optim.SGD(ps, lr=0.05),
-                         "ManualSGD(lista de parâmetros, lr=0.05)", as_list=True)
+assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.05}, as_list=True)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr in (0.3, 0.01):
-    assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=_lr),
-                             lambda ps: torch.optim.SGD(ps, lr=_lr), f"ManualSGD(lr={_lr})",
-                             late_from=4)
+    assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": _lr}, late_from=4)
 ### END HIDDEN TESTS
 print("ManualSGD (sem momentum nem weight decay): testes visíveis OK")
 
@@ -397,16 +393,12 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("Confira o momentum: v ← μ·v + g, um v guardado para cada parâmetro, começando de zero "
          "(no primeiro passo v = g).")
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=0.05, momentum=0.9),
-                         lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9),
-                         "ManualSGD(lr=0.05, momentum=0.9)", hint=_hint)
+assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _mu in ((0.1, 0.5), (0.02, 0.99)):
-    assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=_lr, momentum=_mu),
-                             lambda ps: torch.optim.SGD(ps, lr=_lr, momentum=_mu),
-                             f"ManualSGD(lr={_lr}, momentum={_mu})", late_from=5, as_list=True,
-                             hint=_hint)
+    assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": _lr, "momentum": _mu},
+                             late_from=5, as_list=True, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualSGD (momentum): testes visíveis OK")
 
@@ -416,15 +408,12 @@ from helpers.checks import assert_optimizer_matches, reseed
 
 _hint = "Confira o weight decay: ele soma λ·w ao gradiente (g ← ∇L + λ·w)."
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=0.1, weight_decay=0.1),
-                         lambda ps: torch.optim.SGD(ps, lr=0.1, weight_decay=0.1),
-                         "ManualSGD(lr=0.1, weight_decay=0.1)", hint=_hint)
+assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.1, "weight_decay": 0.1}, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _lam in ((0.05, 0.5), (0.2, 0.01)):
-    assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=_lr, weight_decay=_lam),
-                             lambda ps: torch.optim.SGD(ps, lr=_lr, weight_decay=_lam),
-                             f"ManualSGD(lr={_lr}, weight_decay={_lam})", late_from=3, hint=_hint)
+    assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": _lr, "weight_decay": _lam},
+                             late_from=3, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualSGD (weight decay): testes visíveis OK")
 
@@ -435,17 +424,14 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("Com momentum e weight decay juntos, λ·w entra no gradiente antes do momentum: "
          "g ← ∇L + λ·w, depois v ← μ·v + g.")
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualSGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
-                         lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
-                         "ManualSGD(lr=0.05, momentum=0.9, weight_decay=0.01)", hint=_hint)
+assert_optimizer_matches(ManualSGD, torch.optim.SGD,
+                         {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _mu, _lam in ((0.1, 0.5, 0.05), (0.01, 0.95, 0.3)):
-    assert_optimizer_matches(
-        lambda ps: ManualSGD(ps, lr=_lr, momentum=_mu, weight_decay=_lam),
-        lambda ps: torch.optim.SGD(ps, lr=_lr, momentum=_mu, weight_decay=_lam),
-        f"ManualSGD(lr={_lr}, momentum={_mu}, weight_decay={_lam})", late_from=6, as_list=True,
-        hint=_hint)
+    assert_optimizer_matches(ManualSGD, torch.optim.SGD,
+                             {"lr": _lr, "momentum": _mu, "weight_decay": _lam},
+                             late_from=6, as_list=True, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualSGD (momentum e weight decay): testes visíveis OK")
 
@@ -546,14 +532,11 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("Confira as médias móveis m e v (começando de zero) e a correção de viés "
          "m / (1 − β1^t), v / (1 − β2^t).")
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualAdam(ps), lambda ps: torch.optim.Adam(ps),
-                         "ManualAdam() com os valores padrão", hint=_hint)
-assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.01), lambda ps: torch.optim.Adam(ps, lr=0.01),
-                         "ManualAdam(lista de parâmetros, lr=0.01)", as_list=True, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {}, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, as_list=True, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
-assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.003), lambda ps: torch.optim.Adam(ps, lr=0.003),
-                         "ManualAdam(lr=0.003)", hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.003}, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (valores padrão): testes visíveis OK")
 
@@ -564,15 +547,12 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("Confira o uso de β1 (na média de g) e de β2 (na média de g²), lidos do argumento betas, "
          "e a correção de viés com os dois.")
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.02, betas=(0.5, 0.9)),
-                         lambda ps: torch.optim.Adam(ps, lr=0.02, betas=(0.5, 0.9)),
-                         "ManualAdam(lr=0.02, betas=(0.5, 0.9))", hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.02, "betas": (0.5, 0.9)}, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _betas in ((0.05, (0.8, 0.99)), (0.001, (0.95, 0.9999)), (0.01, (0.0, 0.5))):
-    assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=_lr, betas=_betas),
-                             lambda ps: torch.optim.Adam(ps, lr=_lr, betas=_betas),
-                             f"ManualAdam(lr={_lr}, betas={_betas})", as_list=True, hint=_hint)
+    assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": _lr, "betas": _betas},
+                             as_list=True, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (betas): testes visíveis OK")
 
@@ -582,15 +562,11 @@ from helpers.checks import assert_optimizer_matches, reseed
 
 _hint = "Confira onde entra o ε: ele é somado depois da raiz, √v̂ + ε."
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.01, eps=0.1),
-                         lambda ps: torch.optim.Adam(ps, lr=0.01, eps=0.1),
-                         "ManualAdam(lr=0.01, eps=0.1)", hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01, "eps": 0.1}, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _eps in ((0.05, 1e-2), (0.002, 0.5), (0.01, 1e-3)):
-    assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=_lr, eps=_eps),
-                             lambda ps: torch.optim.Adam(ps, lr=_lr, eps=_eps),
-                             f"ManualAdam(lr={_lr}, eps={_eps})", hint=_hint)
+    assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": _lr, "eps": _eps}, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (eps): testes visíveis OK")
 
@@ -601,15 +577,11 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("O número de passos t da correção de viés é contado por parâmetro: um parâmetro que "
          "recebe o primeiro gradiente no passo 5 do treino está no seu passo t = 1.")
 reseed(0)
-assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.01), lambda ps: torch.optim.Adam(ps, lr=0.01),
-                         "ManualAdam(lr=0.01) com o parâmetro 'late' entrando no passo 5",
-                         late_from=5, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, late_from=5, hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _late in (2, 9):
-    assert_optimizer_matches(lambda ps: ManualAdam(ps, lr=0.02, betas=(0.8, 0.99)),
-                             lambda ps: torch.optim.Adam(ps, lr=0.02, betas=(0.8, 0.99)),
-                             f"ManualAdam(lr=0.02, betas=(0.8, 0.99)) com 'late' no passo {_late}",
+    assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.02, "betas": (0.8, 0.99)},
                              late_from=_late, as_list=True, hint=_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (passos contados por parâmetro): testes visíveis OK")
