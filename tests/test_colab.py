@@ -32,20 +32,22 @@ TORCH_FAMILY = re.compile(r"^(torch|torchvision|triton|nvidia-.*|cuda-.*)$")
 
 def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
     """The installed distributions ``names`` need, their dependencies included (no extras)."""
-    seen: dict[str, importlib.metadata.Distribution] = {}
-    todo = list(names)
+    dists: dict[str, importlib.metadata.Distribution] = {}
+    done: set[tuple[str, str]] = set()
+    todo = [(name, "") for name in names]
     while todo:
-        name = todo.pop()
+        name, extra = todo.pop()
         key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
+        if (key, extra) in done:
             continue
-        dist = importlib.metadata.distribution(name)
-        seen[key] = dist
+        done.add((key, extra))
+        dist = dists.setdefault(key, importlib.metadata.distribution(name))
         for line in dist.requires or []:
             req = Requirement(line)
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
-                todo.append(req.name)
-    return list(seen.values())
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                # torch needs cuda-toolkit[cublas,...]: the extras bring the nvidia packages
+                todo += [(req.name, "")] + [(req.name, e) for e in req.extras]
+    return list(dists.values())
 
 
 def _link(dist: importlib.metadata.Distribution, site: Path) -> None:
