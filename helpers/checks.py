@@ -286,19 +286,21 @@ def assert_tuple(value: object, n: int, name: str, items: str = "") -> None:
 
 @contextlib.contextmanager
 def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
-    """Transforma um ``RuntimeError`` do código do aluno numa falha explicada.
+    """Transforma um erro do código do aluno numa falha explicada.
 
-    Introduzido na aula 01. Dentro do bloco, um ``RuntimeError`` (por exemplo, shapes
-    incompatíveis num ``@``) vira ``AssertionError`` com a mensagem
-    ``"{context}: {erro original}. {hint}"``: o aluno vê com que entradas a função quebrou e
-    a causa provável. ``NotImplementedError`` (o esqueleto ainda sem resposta) passa como está.
+    Introduzido na aula 01. Dentro do bloco, um ``RuntimeError``, ``IndexError``,
+    ``TypeError`` ou ``ValueError`` (shapes incompatíveis num ``@``, um índice fora do lugar)
+    vira ``AssertionError`` com a mensagem ``"{context}: {Tipo}: {erro original}. {hint}"``: o
+    aluno vê com que entradas a função quebrou, o erro do torch como ele o buscaria, e a causa
+    provável. ``NotImplementedError`` (o esqueleto ainda sem resposta) passa como está.
     """
     try:
         yield
     except NotImplementedError:
         raise
-    except RuntimeError as err:
-        raise AssertionError(f"{context}: {str(err).rstrip('.')}." + (f" {hint}" if hint else "")) from None
+    except (RuntimeError, IndexError, TypeError, ValueError) as err:
+        message = f"{context}: {type(err).__name__}: {str(err).rstrip('.')}."
+        raise AssertionError(message + (f" {hint}" if hint else "")) from None
 
 
 def assert_names(

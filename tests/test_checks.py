@@ -122,6 +122,9 @@ def test_runtime_error_becomes_an_explained_failure_but_stubs_pass_through():
     with pytest.raises(NotImplementedError):
         with checks.runtime_error_as_failure("linear(x)"):
             raise NotImplementedError()
+    with pytest.raises(AssertionError, match=r"pick\(x\): IndexError: index 5 is out of bounds"):
+        with checks.runtime_error_as_failure("pick(x)"):
+            torch.zeros(3)[5]
 
 
 def test_assert_names_explains_missing_extra_and_order():

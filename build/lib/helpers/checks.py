@@ -42,6 +42,8 @@ __all__ = [
     "CROSS_ENTROPY_SHORTCUTS",
     "autograd_grads",
     "factor_hint",
+    "OptimNet",
+    "assert_optimizer_matches",
 ]
 
 
@@ -629,3 +631,130 @@ def factor_hint(actual: object, expected: object, causes: dict[float, str], defa
         if torch.allclose(a, k * e, rtol=1e-6, atol=1e-9):
             return cause
     return default
+# --- aula 06 ---
+
+
+class OptimNet(torch.nn.Module):
+    """Rede pequena em float64 para comparar dois otimizadores passo a passo.
+
+    Introduzido na aula 06. ``fc1``, ``fc2`` e ``out`` entram em todo forward; ``late`` só
+    quando ``use_late=True`` (o primeiro gradiente dele chega depois dos outros: o otimizador
+    precisa contar os passos de cada parâmetro); ``unused`` nunca entra (o ``.grad`` dele
+    fica ``None``: o otimizador deve pulá-lo).
+    """
+
+    def __init__(self, n_in: int = 5, hidden: int = 8, n_out: int = 3):
+        super().__init__()
+        opts = {"dtype": torch.float64}
+        self.fc1 = torch.nn.Linear(n_in, hidden, **opts)
+        self.fc2 = torch.nn.Linear(hidden, hidden, **opts)
+        self.out = torch.nn.Linear(hidden, n_out, **opts)
+        self.late = torch.nn.Linear(hidden, n_out, **opts)
+        self.unused = torch.nn.Linear(hidden, n_out, **opts)
+
+    def forward(self, x: torch.Tensor, use_late: bool = False) -> torch.Tensor:
+        h = torch.tanh(self.fc2(torch.tanh(self.fc1(x))))
+        y = self.out(h)
+        return y + self.late(h) if use_late else y
+
+
+@torch.no_grad()
+def _first_mismatch(model, twin, before) -> tuple[str, float, bool] | None:
+    """(nome, maior diferença, ficou parado?) do primeiro parâmetro de ``twin`` que difere."""
+    for (pname, ref), mine, old in zip(model.named_parameters(), twin.parameters(), before):
+        if mine.shape != ref.shape:
+            return pname, math.inf, False
+        if not torch.allclose(mine, ref, rtol=1e-7, atol=1e-9):
+            worst = float((mine - ref).abs().nan_to_num(nan=math.inf).max())
+            stuck = torch.equal(mine, old) and not torch.equal(ref, old)
+            return pname, worst, stuck
+    return None
+
+
+def assert_optimizer_matches(
+    optimizer_class: Callable,
+    reference_class: Callable,
+    settings: dict,
+    *,
+    steps: int = 20,
+    late_from: int | None = None,
+    as_list: bool = False,
+    hint: str = "",
+) -> None:
+    """Treina duas cópias de uma ``OptimNet`` com os mesmos batches, uma com cada otimizador.
+
+    Introduzido na aula 06. ``optimizer_class(params, **settings)`` é o otimizador do aluno e
+    ``reference_class(params, **settings)`` o do ``torch.optim``; ``params`` é
+    ``model.parameters()`` (um gerador) ou, com ``as_list=True``, uma lista. Cada passo é o
+    ciclo ``zero_grad``, forward, ``backward``, ``step``; depois de cada passo os parâmetros
+    das duas cópias devem coincidir (float64, ``rtol=1e-7``). ``late_from``: o parâmetro
+    ``late`` só recebe gradiente a partir desse passo. Por fim, ``zero_grad()`` do aluno
+    deve limpar os gradientes. As entradas saem do gerador global (use ``reseed`` antes).
+    """
+    import copy
+
+    model = OptimNet()
+    twin = copy.deepcopy(model)
+    batches = [
+        (torch.randn(16, 5, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64))
+        for _ in range(steps)
+    ]
+    args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    name = f"{getattr(optimizer_class, '__name__', 'otimizador')}({args})"
+    if as_list:
+        name += " com uma lista de parâmetros"
+    if late_from is not None:
+        name += f" e o parâmetro 'late' entrando no passo {late_from}"
+    reference = reference_class(model.parameters(), **settings)
+    params = list(twin.parameters()) if as_list else twin.parameters()
+    optimizer = quietly(optimizer_class, params, **settings)
+    expect(
+        isinstance(optimizer, torch.optim.Optimizer),
+        f"{name} deveria criar um torch.optim.Optimizer (a classe herda de "
+        f"torch.optim.Optimizer?), mas criou {type(optimizer).__name__}.",
+    )
+    for t, (x, y) in enumerate(batches, start=1):
+        use_late = late_from is not None and t >= late_from
+        before = [p.detach().clone() for p in twin.parameters()]
+        for net, opt in ((model, reference), (twin, optimizer)):
+            opt.zero_grad()
+            ((net(x, use_late) - y) ** 2).mean().backward()
+            if opt is reference:
+                opt.step()
+                continue
+            try:
+                quietly(opt.step)
+            except NotImplementedError:
+                raise
+            except RuntimeError as err:
+                raise AssertionError(
+                    f"{name}: step() falhou no passo {t}: {str(err).rstrip('.')}. As atualizações "
+                    "in-place dos parâmetros precisam rodar sob torch.no_grad()."
+                ) from None
+        found = _first_mismatch(model, twin, before)
+        if found is None:
+            continue
+        pname, worst, stuck = found
+        msg = (
+            f"{name}: depois do passo {t} de {steps}, o parâmetro '{pname}' não confere com "
+            f"{type(reference).__name__} (maior diferença: {worst:.3g})."
+        )
+        waiting = pname.startswith("late") and (late_from is None or t < late_from)
+        if pname.startswith("unused") or waiting:
+            msg += (" Esse parâmetro ainda não recebeu gradiente (.grad é None): o otimizador "
+                    "deve pulá-lo.")
+        elif pname.startswith("late"):
+            msg += f" Esse parâmetro só recebe o primeiro gradiente no passo {late_from}."
+        elif stuck:
+            msg += (
+                " O parâmetro não mudou: step() altera os próprios tensores (in-place), "
+                "para todos os parâmetros que recebeu?"
+            )
+        elif t == 1:
+            msg += " Já o primeiro passo difere."
+        raise AssertionError(msg + (" " + hint if hint else ""))
+    quietly(optimizer.zero_grad)
+    expect(
+        all(p.grad is None or not bool(p.grad.any()) for p in twin.parameters()),
+        f"{name}: zero_grad() não limpou os gradientes.",
+    )
