@@ -13,6 +13,7 @@ import importlib
 import itertools
 import math
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 
 import torch
@@ -44,6 +45,11 @@ __all__ = [
     "factor_hint",
     "OptimNet",
     "assert_optimizer_matches",
+    "LossRecorder",
+    "StepRecorder",
+    "mnist_test_accuracy",
+    "ImageClassifier",
+    "substitute",
 ]
 
 
@@ -760,3 +766,168 @@ def assert_optimizer_matches(
         all(p.grad is None or not bool(p.grad.any()) for p in twin.parameters()),
         f"{name}: zero_grad() não limpou os gradientes.",
     )
+# --- aula 07 ---
+
+
+class LossRecorder:
+    """Função de perda que registra cada chamada: valor, tamanho do batch e gradiente novo.
+
+    Introduzido na aula 07 (``train_one_epoch``). Envolve ``loss_fn`` e devolve a mesma perda;
+    a cada chamada guarda em ``values`` o valor (float), em ``sizes`` o tamanho do batch
+    (``len`` dos rótulos) e, quando ``params`` é dado e a perda rastreia gradientes, em
+    ``grads`` o gradiente dessa perda em relação a ``params`` (``None`` onde ela não depende
+    do parâmetro). Esse gradiente é calculado à parte (``torch.autograd.grad`` com
+    ``retain_graph=True``), sem tocar em nenhum ``.grad``: é o que o ``optimizer.step()``
+    seguinte deveria ver, se os gradientes antigos foram zerados.
+    """
+
+    def __init__(self, loss_fn: Callable, params: Iterable[torch.Tensor] | None = None):
+        self.loss_fn = loss_fn
+        self.params = None if params is None else list(params)
+        self.values: list[float] = []
+        self.sizes: list[int] = []
+        self.grads: list[list[torch.Tensor | None] | None] = []
+
+    def __call__(self, output, target, *args, **kwargs):
+        loss = self.loss_fn(output, target, *args, **kwargs)
+        self.values.append(float(loss.detach()))
+        self.sizes.append(len(target))
+        if self.params is not None and loss.requires_grad:
+            grads = torch.autograd.grad(loss, self.params, retain_graph=True, allow_unused=True)
+            self.grads.append([None if g is None else g.detach().clone() for g in grads])
+        else:
+            self.grads.append(None)
+        return loss
+
+
+class StepRecorder:
+    """Registra, a cada ``optimizer.step()``, uma cópia dos ``.grad`` que o otimizador vê.
+
+    Introduzido na aula 07 (``train_one_epoch``)::
+
+        with StepRecorder(optimizer) as steps:
+            ...  # código que chama optimizer.step()
+        steps.grads  # uma lista por step: o .grad de cada parâmetro (None se não havia)
+
+    Como ``ForwardRecorder``, troca o ``step`` do próprio objeto durante o bloco; o passo
+    continua sendo dado pelo otimizador original.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer):
+        self.optimizer = optimizer
+        self.grads: list[list[torch.Tensor | None]] = []
+        self._own_step = None
+
+    def __enter__(self) -> StepRecorder:
+        self._own_step = vars(self.optimizer).get("step")
+        original = self.optimizer.step
+        params = [p for group in self.optimizer.param_groups for p in group["params"]]
+
+        def recorded_step(*args, **kwargs):
+            self.grads.append([None if p.grad is None else p.grad.detach().clone() for p in params])
+            return original(*args, **kwargs)
+
+        self.optimizer.step = recorded_step
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._own_step is None:
+            del self.optimizer.step
+        else:
+            self.optimizer.step = self._own_step
+
+
+_MNIST_ACCURACY: dict[int, tuple[weakref.ref, float]] = {}
+
+
+def mnist_test_accuracy(model: torch.nn.Module) -> float:
+    """Acurácia de ``model`` nas 10.000 imagens de teste do MNIST, em modo eval, uma vez só.
+
+    Introduzido na aula 07 (``train_mnist``): as células de teste dos dois limiares pedem
+    a mesma conta, e cada uma precisa funcionar sozinha. O resultado fica guardado para
+    aquele objeto ``model`` (pela identidade dele); a segunda chamada só o devolve. Roda no
+    device dos parâmetros do modelo, em batches de 1000, com o gradiente desligado; os dados
+    vêm de ``helpers.loaders.mnist_tensors`` (sem rede primeiro, como na aula).
+    """
+    expect(
+        isinstance(model, torch.nn.Module),
+        f"O modelo deveria ser um nn.Module, mas é {type(model).__name__}.",
+    )
+    cached = _MNIST_ACCURACY.get(id(model))
+    if cached is not None and cached[0]() is model:
+        return cached[1]
+    from helpers.loaders import mnist_tensors  # torchvision só quando preciso
+
+    tensors = list(model.parameters()) + list(model.buffers())
+    device = tensors[0].device if tensors else torch.device("cpu")
+    x, y = mnist_tensors(train=False, device=device)
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for xb, yb in zip(x.split(1000), y.split(1000)):
+            out = model(xb)
+            expect(
+                isinstance(out, torch.Tensor) and tuple(out.shape) == (len(xb), 10),
+                "O modelo deveria devolver logits de shape (N, 10) para um batch (N, 1, 28, 28), "
+                f"mas devolveu {tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}.",
+            )
+            correct += int((out.argmax(dim=1) == yb).sum())
+    accuracy = correct / len(y)
+    _MNIST_ACCURACY[id(model)] = (weakref.ref(model), accuracy)
+    return accuracy
+
+
+class ImageClassifier(torch.nn.Module):
+    """Rede pequena de teste que recebe imagens ``(N, 1, side, side)``, e só imagens.
+
+    Introduzido na aula 07: como os modelos da aula, ela mesma achata a entrada; um batch
+    que chega achatado (ou com outro shape) falha com uma mensagem que diz que o loop não
+    deve mexer no shape. ``batchnorm=True`` e ``dropout > 0`` dão uma rede cujo modo
+    (train/eval) muda o resultado e, com BatchNorm, o estado (as médias acumuladas).
+    """
+
+    def __init__(
+        self, side: int = 4, classes: int = 3, hidden: int = 12,
+        batchnorm: bool = False, dropout: float = 0.0,
+    ):
+        super().__init__()
+        self.side = side
+        layers: list[torch.nn.Module] = [torch.nn.Linear(side * side, hidden)]
+        if batchnorm:
+            layers.append(torch.nn.BatchNorm1d(hidden))
+        layers.append(torch.nn.ReLU())
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
+        layers.append(torch.nn.Linear(hidden, classes))
+        self.net = torch.nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = (1, self.side, self.side)
+        expect(
+            x.dim() == 4 and tuple(x.shape[1:]) == expected,
+            f"O modelo recebeu um batch de shape {tuple(x.shape)}, mas espera imagens "
+            f"(N, {', '.join(map(str, expected))}): passe o batch ao modelo sem mudar o shape "
+            "(achatar é trabalho do modelo, não do loop).",
+        )
+        return self.net(x.flatten(1))
+
+
+@contextlib.contextmanager
+def substitute(namespace: dict, **fakes: object) -> Iterator[None]:
+    """Troca nomes de ``namespace`` (o ``globals()`` do notebook) durante o bloco e os devolve.
+
+    Introduzido na aula 07 (``fit``): o teste põe versões espiãs de ``train_one_epoch`` e
+    ``evaluate`` no lugar das do aluno, para corrigir ``fit`` sozinho, e as originais voltam
+    no fim do bloco, mesmo se ele falhar (um nome que não existia volta a não existir).
+    """
+    missing = object()
+    originals = {name: namespace.get(name, missing) for name in fakes}
+    namespace.update(fakes)
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            if original is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = original

@@ -85,8 +85,11 @@ def test_installing_the_package_changes_no_torch_package_and_every_lesson_runs(c
     before = _torch_packages(colab)
     assert "torch" in before and "torchvision" in before
     # The setup cell runs `pip install "modulo4-helpers @ git+<repo>@v<version>"`; here the
-    # same package comes from this checkout (no network to the repository).
-    install = subprocess.run([colab, "-m", "pip", "install", "--disable-pip-version-check", str(REPO)],
+    # same package comes from a copy of this checkout (no network to the repository; a copy,
+    # because pip builds in the source folder and would leave build/ in the checkout).
+    package = tmp_path / "package"
+    shutil.copytree(REPO, package, ignore=shutil.ignore_patterns(".git", ".venv", "source", "release", "build"))
+    install = subprocess.run([colab, "-m", "pip", "install", "--disable-pip-version-check", str(package)],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
     assert _torch_packages(colab) == before, install.stdout[-2000:]
