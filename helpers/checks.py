@@ -38,6 +38,7 @@ __all__ = [
     "CountBackward",
     "unregistered_modules",
     "assert_linear_layers",
+    "construct",
     "named_mistake",
     "SOFTMAX_FAMILY",
     "CROSS_ENTROPY_SHORTCUTS",
@@ -549,6 +550,27 @@ def assert_linear_layers(
             f"{name}: os pesos da camada Linear {k} não aparecem em model.parameters().",
         )
     return linears
+
+
+def construct(cls: type, *args, hint: str = ""):
+    """Cria ``cls(*args)`` como um teste cria o modelo do aluno, e o devolve.
+
+    Introduzido na aula 04. Um erro no construtor vira falha explicada (como em
+    ``runtime_error_as_failure``, com ``hint``), e uma lista recebida que o construtor modifica
+    (``sizes.pop(0)``) é apontada: o chamador reutiliza a lista dele depois. Os argumentos são
+    mostrados como na chamada, por exemplo ``DeepMLP([784, 64, 10], 0.5)``.
+    """
+    call = f"{cls.__name__}({', '.join(map(repr, args))})"
+    before = [list(a) if isinstance(a, list) else None for a in args]
+    with runtime_error_as_failure(call, hint):
+        model = quietly(cls, *args)
+    for arg, copy in zip(args, before):
+        expect(
+            copy is None or arg == copy,
+            f"{call} modificou a lista recebida (ela virou {arg!r}): o construtor não deve "
+            "alterar a lista de quem chamou; leia os valores sem pop/remove, ou trabalhe numa cópia.",
+        )
+    return model
 
 
 # --- aula 05 ---

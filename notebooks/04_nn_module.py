@@ -124,11 +124,11 @@ class MLP(nn.Module):
 # %% test="test_MLP_layers" points=1
 import torch
 from torch import nn
-from helpers.checks import expect, quietly, reseed
+from helpers.checks import construct, expect, quietly, reseed, runtime_error_as_failure
 
 
 def _check_mlp_layers(i, h, o):
-    model = quietly(MLP, i, h, o)
+    model = construct(MLP, i, h, o)
     expect(isinstance(model, nn.Module), "MLP deve herdar de nn.Module.")
     for attr, n_in, n_out in (("fc1", i, h), ("fc2", h, o)):
         layer = getattr(model, attr, None)
@@ -138,11 +138,13 @@ def _check_mlp_layers(i, h, o):
                f"Em MLP({i}, {h}, {o}), model.{attr} é Linear({layer.in_features}, "
                f"{layer.out_features}), mas deveria ser Linear({n_in}, {n_out}).")
     expect(hasattr(model, "relu"), "MLP não tem o atributo relu (a ativação entre fc1 e fc2).")
-    t = torch.randn(6, 5)
-    r = quietly(model.relu, t.clone())
+    t = torch.randn(6, 5) * 100  # valores grandes: uma ReLU com teto (ReLU6) não passa
+    relu_hint = "guarde nn.ReLU() (com parênteses) ou a função F.relu."
+    with runtime_error_as_failure("model.relu(t)", relu_hint):
+        r = quietly(model.relu, t.clone())
     expect(isinstance(r, torch.Tensor) and torch.equal(r, torch.relu(t)),
-           "model.relu(t) deveria aplicar a ReLU, max(0, t): guarde nn.ReLU() (com parênteses) "
-           "ou a função F.relu.")
+           "model.relu(t) deveria aplicar a ReLU, max(0, t), sem teto para valores grandes: "
+           + relu_hint)
     n = sum(p.numel() for p in model.parameters())
     want = i * h + h + h * o + o
     expect(n <= want, f"MLP({i}, {h}, {o}) tem {n} parâmetros, mais que os {want} de fc1 e fc2: "
@@ -164,41 +166,51 @@ print("MLP (camadas): testes visíveis OK")
 
 # %% test="test_MLP_forward" points=2
 import torch
-from helpers.checks import assert_close, assert_shape, expect, quietly, reseed
+from helpers.checks import assert_close, assert_shape, construct, expect, quietly, reseed
 from helpers.checks import runtime_error_as_failure
 
 
-def _check_mlp_forward(model, x):
-    hint = ("A entrada precisa virar (N, input_size) antes de fc1: achate todas as dimensões "
-            "menos a do batch, sem números fixos como 784.")
-    with runtime_error_as_failure(f"MLP com entrada de shape {tuple(x.shape)}", hint):
+def _check_mlp_forward(model, x, hint=""):
+    name = f"MLP(x) com x de shape {tuple(x.shape)}"
+    original = x.clone()
+    with runtime_error_as_failure(f"MLP com entrada de shape {tuple(x.shape)}",
+                                  "A entrada precisa virar (N, input_size) antes de fc1: achate "
+                                  "todas as dimensões menos a do batch, sem números fixos "
+                                  "como 784."):
         out = quietly(model, x)
-    with torch.no_grad():
-        hidden = model.fc1(x.flatten(1))
+    expect(torch.equal(x, original), f"{name} modificou a entrada x: o forward não deve alterar "
+           "o tensor recebido (nada de operações in-place, como relu_, em x ou numa view dele).")
+    with torch.no_grad(), runtime_error_as_failure(
+            f"Aplicando model.fc1 e model.fc2 a x de shape {tuple(x.shape)}",
+            "model.fc1 deve ser a primeira camada e model.fc2 a segunda."):
+        hidden = model.fc1(original.flatten(1))
         ref = model.fc2(torch.relu(hidden))
         no_relu = model.fc2(hidden)
-    name = f"MLP(x) com x de shape {tuple(x.shape)}"
     assert_shape(out, ref.shape, name)
     if not torch.allclose(out, ref):
         expect(not torch.allclose(out, torch.relu(ref)),
                f"{name}: a saída não tem valores negativos; não aplique a ReLU depois de fc2 "
                "(os logits podem ser negativos).")
         expect(not torch.allclose(out, no_relu), f"{name}: faltou a ReLU entre fc1 e fc2.")
-    assert_close(out, ref, name)
+    assert_close(out, ref, name, hint=hint)
 
 
+_BIG = ("Com entradas grandes a ativação entre fc1 e fc2 deve ser a ReLU, max(0, t), sem teto "
+        "(nn.ReLU6 e F.hardtanh cortam os valores grandes).")
 reseed(0)
-_model = quietly(MLP, 784, 32, 10)
+_model = construct(MLP, 784, 32, 10)
 _check_mlp_forward(_model, torch.randn(8, 1, 28, 28))  # um batch com o formato do MNIST
 _check_mlp_forward(_model, torch.randn(8, 784))  # já achatado
-_model = quietly(MLP, 24, 6, 3)
+_check_mlp_forward(_model, 200 * torch.randn(8, 784), _BIG)  # fc1 dá valores além de ±50
+_model = construct(MLP, 24, 6, 3)
 _check_mlp_forward(_model, torch.randn(5, 2, 3, 4))
 ### BEGIN HIDDEN TESTS
 reseed()
-_model = quietly(MLP, 784, 20, 10)
+_model = construct(MLP, 784, 20, 10)
 _check_mlp_forward(_model, torch.randn(1, 1, 28, 28))  # batch de uma imagem
 _check_mlp_forward(_model, torch.randn(3, 28, 28))
-_model = quietly(MLP, 15, 15, 15)
+_check_mlp_forward(_model, 300 * torch.randn(4, 1, 28, 28), _BIG)
+_model = construct(MLP, 15, 15, 15)
 _check_mlp_forward(_model, torch.randn(15, 15))
 _check_mlp_forward(_model, torch.randn(7, 5, 3))
 ### END HIDDEN TESTS
@@ -369,24 +381,29 @@ def count_parameters(model: nn.Module) -> int:
 
 
 # %% test="test_count_parameters" points=1
-import operator
+import numbers
 
 import torch
 from torch import nn
-from helpers.checks import expect, quietly, reseed
+from helpers.checks import expect, quietly, reseed, runtime_error_as_failure
 
 
 def _linear_size(layer):
     return layer.in_features * layer.out_features + layer.out_features
 
 
+def _counted(model, name):
+    with runtime_error_as_failure(f"count_parameters({name})",
+                                  "Some p.numel() dos parâmetros treináveis (a soma pode ser 0)."):
+        got = quietly(count_parameters, model)
+    expect(isinstance(got, numbers.Integral) and not isinstance(got, bool),
+           f"count_parameters({name}) deve devolver um int, mas devolveu "
+           f"{type(got).__name__}: conte com numel(), que já é int, sem tensores nem floats.")
+    return int(got)
+
+
 def _check_count(model, want, name):
-    got = quietly(count_parameters, model)
-    try:
-        got = operator.index(got)
-    except TypeError:
-        raise AssertionError(f"count_parameters({name}) deve devolver um int, mas devolveu "
-                             f"{type(got).__name__}.") from None
+    got = _counted(model, name)
     if got == want:
         return
     everything = sum(p.numel() for p in model.parameters())
@@ -418,57 +435,80 @@ _check_count(_model, 0, "um modelo todo congelado")
 print("count_parameters: testes visíveis OK")
 
 # %% test="test_count_parameters_shared" points=1
-import operator
+import numbers
 
 import torch
 from torch import nn
-from helpers.checks import expect, quietly, reseed
+from helpers.checks import expect, quietly, reseed, runtime_error_as_failure
 
 
 class _Tied(nn.Module):
-    """Uma camada usada duas vezes, um nn.Parameter direto e uma BatchNorm (com buffers)."""
+    """Uma camada usada duas vezes, nn.Parameter diretos (um deles escalar) e uma BatchNorm."""
 
     def __init__(self, n):
         super().__init__()
         self.encoder = nn.Linear(n, n)
         self.decoder = self.encoder  # a mesma camada: os parâmetros dela contam uma vez
         self.scale = nn.Parameter(torch.ones(n))
+        self.temperature = nn.Parameter(torch.tensor(1.0))  # 0 dimensões: numel() == 1
         self.norm = nn.BatchNorm1d(n)
 
     def forward(self, x):
-        return self.decoder(self.norm(self.encoder(x))) * self.scale
+        return self.decoder(self.norm(self.encoder(x))) * self.scale / self.temperature
+
+
+def _counted(model, name):
+    with runtime_error_as_failure(f"count_parameters({name})",
+                                  "Some p.numel() dos parâmetros treináveis."):
+        got = quietly(count_parameters, model)
+    expect(isinstance(got, numbers.Integral) and not isinstance(got, bool),
+           f"count_parameters({name}) deve devolver um int, mas devolveu "
+           f"{type(got).__name__}: conte com numel(), que já é int, sem tensores nem floats.")
+    return int(got)
 
 
 def _check_count(model, want, name):
-    got = quietly(count_parameters, model)
-    try:
-        got = operator.index(got)
-    except TypeError:
-        raise AssertionError(f"count_parameters({name}) deve devolver um int, mas devolveu "
-                             f"{type(got).__name__}.") from None
+    got = _counted(model, name)
     if got == want:
         return
+    trainable = [p for _, p in model.named_parameters(remove_duplicate=False) if p.requires_grad]
     everything = sum(p.numel() for p in model.parameters())
     expect(got != everything, f"count_parameters({name}) devolveu {got}, contando também os "
            "parâmetros congelados (requires_grad=False).")
+    twice = sum(p.numel() for p in trainable)  # cada uso de um parâmetro compartilhado
     state = sum(t.numel() for t in model.state_dict().values())
-    expect(got != state, f"count_parameters({name}) devolveu {got}, o tamanho do state_dict: "
-           "ele inclui buffers (como as médias da BatchNorm) e repete parâmetros compartilhados.")
+    causes = []
+    if got == twice:
+        causes.append("contando de novo a cada uso os parâmetros compartilhados (a mesma camada, "
+                      "ou o mesmo tensor, em dois lugares)")
+    if got == state:
+        causes.append("o tamanho do state_dict, que inclui buffers (como as médias da BatchNorm) "
+                      "e repete parâmetros compartilhados")
+    expect(not causes, f"count_parameters({name}) devolveu {got}: {'; ou '.join(causes)}. "
+           "Conte cada parâmetro treinável uma vez, como model.parameters() os entrega.")
     expect(got < want, f"count_parameters({name}) devolveu {got}, mais que os {want} números "
            "treináveis: algum parâmetro foi contado duas vezes?")
+    direct = sum(p.numel() for p in model.parameters(recurse=False) if p.requires_grad)
+    scalars = sum(p.numel() for p in model.parameters() if p.requires_grad and p.dim() == 0)
+    why = ""
+    if direct and want - got == direct:
+        why = " (nn.Parameter registrados diretamente no modelo também contam)"
+    elif scalars and want - got == scalars:
+        why = " (um parâmetro escalar, de shape (), também conta: numel() == 1)"
     raise AssertionError(f"count_parameters({name}) devolveu {got}, mas o modelo tem {want} "
-                         "números treináveis (nn.Parameter registrados diretamente também contam).")
+                         f"números treináveis{why}.")
 
 
 reseed(0)
 _n = 6
-_check_count(_Tied(_n), _n * _n + _n + _n + 2 * _n, "um modelo com uma camada compartilhada")
+_check_count(_Tied(_n), _n * _n + _n + _n + 1 + 2 * _n, "um modelo com uma camada compartilhada")
 ### BEGIN HIDDEN TESTS
 reseed()
 _n = int(torch.randint(3, 20, ()))
 _model = _Tied(_n)
 _model.norm.requires_grad_(False)
-_check_count(_model, _n * _n + _n + _n, "um modelo com camada compartilhada e BatchNorm congelada")
+_check_count(_model, _n * _n + _n + _n + 1,
+             "um modelo com camada compartilhada e BatchNorm congelada")
 _a, _b = nn.Linear(_n, _n + 1), nn.Linear(_n, _n + 1)
 _b.weight = _a.weight  # o mesmo tensor de pesos em duas camadas
 _check_count(nn.ModuleList([_a, _b]), _n * (_n + 1) + 2 * (_n + 1), "pesos amarrados")
@@ -540,11 +580,12 @@ def mlp_sequential(input_size: int, hidden_size: int, output_size: int) -> nn.Se
 # %% test="test_mlp_sequential" points=1
 import torch
 from torch import nn
-from helpers.checks import expect, quietly, reseed
+from helpers.checks import expect, quietly, reseed, runtime_error_as_failure
 
 
 def _check_seq_layers(i, h, o):
-    seq = quietly(mlp_sequential, i, h, o)
+    with runtime_error_as_failure(f"mlp_sequential({i}, {h}, {o})"):
+        seq = quietly(mlp_sequential, i, h, o)
     expect(isinstance(seq, nn.Sequential),
            f"mlp_sequential deve devolver um nn.Sequential, mas devolveu {type(seq).__name__}.")
     kinds = [type(m).__name__ for m in seq]
@@ -577,8 +618,10 @@ from helpers.checks import runtime_error_as_failure
 
 def _check_seq_outputs(i, h, o, x):
     fc1, fc2 = nn.Linear(i, h), nn.Linear(h, o)  # um MLP de referência
-    seq = quietly(mlp_sequential, i, h, o)
-    expect(len(seq) == 4, "mlp_sequential deve ter exatamente quatro módulos.")
+    with runtime_error_as_failure(f"mlp_sequential({i}, {h}, {o})"):
+        seq = quietly(mlp_sequential, i, h, o)
+    expect(isinstance(seq, nn.Sequential) and len(seq) == 4,
+           "mlp_sequential deve devolver um nn.Sequential de exatamente quatro módulos.")
     with runtime_error_as_failure("Copiando os pesos de nn.Linear para seq[1] e seq[3]",
                                   "seq[1] e seq[3] devem ser as camadas lineares."):
         seq[1].load_state_dict(fc1.state_dict())
@@ -666,7 +709,7 @@ print("F.dropout(x, 0.5), sem dizer o modo:", F.dropout(ones[0], 0.5))
 # Escreva a classe `DeepMLP(sizes, dropout=0.0)`:
 #
 # - `len(sizes) - 1` camadas `nn.Linear`, a k-ésima de `sizes[k]` para `sizes[k + 1]`,
-#   **registradas** (nada de lista comum);
+#   **registradas** (nada de lista comum), sem modificar a lista `sizes` recebida;
 # - no `forward`, achate a entrada como no `MLP` e aplique as camadas em ordem, com uma ReLU
 #   **entre** camadas consecutivas, seguida de dropout com probabilidade `dropout` quando
 #   `dropout > 0`; **nada depois da última** camada (nem ReLU, nem dropout);
@@ -694,28 +737,29 @@ class DeepMLP(nn.Module):
 
 
 # %% test="test_DeepMLP_layers" points=1
-from helpers.checks import assert_linear_layers, quietly, reseed
+import torch
+from helpers.checks import assert_linear_layers, construct, reseed
 
 reseed(0)
 for _sizes in ([784, 64, 10], [12, 8, 6, 5, 3], [6, 4]):
-    assert_linear_layers(quietly(DeepMLP, _sizes), _sizes, f"DeepMLP({_sizes})")
-assert_linear_layers(quietly(DeepMLP, [20, 10, 5], 0.3), [20, 10, 5], "DeepMLP([20, 10, 5], 0.3)")
+    assert_linear_layers(construct(DeepMLP, _sizes), _sizes, f"DeepMLP({_sizes})")
+assert_linear_layers(construct(DeepMLP, [20, 10, 5], 0.3), [20, 10, 5], "DeepMLP([20, 10, 5], 0.3)")
 ### BEGIN HIDDEN TESTS
 reseed()
 for _n in (2, 3, 6):
     _sizes = [int(v) for v in torch.randint(1, 30, (_n,))]
-    assert_linear_layers(quietly(DeepMLP, _sizes, 0.2), _sizes, f"DeepMLP({_sizes}, 0.2)")
+    assert_linear_layers(construct(DeepMLP, _sizes, 0.2), _sizes, f"DeepMLP({_sizes}, 0.2)")
 ### END HIDDEN TESTS
 print("DeepMLP (camadas): testes visíveis OK")
 
 # %% test="test_DeepMLP_forward" points=1
 import torch
-from helpers.checks import assert_close, assert_linear_layers, assert_shape, expect, quietly
-from helpers.checks import reseed, runtime_error_as_failure
+from helpers.checks import assert_close, assert_linear_layers, assert_shape, construct, expect
+from helpers.checks import quietly, reseed, runtime_error_as_failure
 
 
-def _check_deep_eval(sizes, dropout, x, reference):
-    model = quietly(DeepMLP, sizes, dropout)
+def _check_deep_eval(sizes, dropout, x, reference, hint=""):
+    model = construct(DeepMLP, sizes, dropout)
     lins = assert_linear_layers(model, sizes, f"DeepMLP({sizes}, {dropout})")
     _ = model.eval()
     name = f"DeepMLP({sizes}, {dropout}) em modo eval com x de shape {tuple(x.shape)}"
@@ -731,9 +775,12 @@ def _check_deep_eval(sizes, dropout, x, reference):
            "deve ser desligado em eval (nn.Dropout, ou F.dropout(..., training=self.training)).")
     expect(torch.allclose(out, ref) or not torch.allclose(out, torch.relu(ref)),
            f"{name}: a saída não tem valores negativos; não aplique a ReLU depois da última camada.")
-    assert_close(out, ref, name, hint="Entre camadas consecutivas vai só a ReLU (e o dropout).")
+    assert_close(out, ref, name,
+                 hint=hint or "Entre camadas consecutivas vai só a ReLU (e o dropout).")
 
 
+_BIG = ("Com entradas grandes a ativação entre as camadas deve ser a ReLU, max(0, t), sem teto "
+        "(nn.ReLU6 e F.hardtanh cortam os valores grandes).")
 reseed(0)
 _check_deep_eval([12, 8, 5], 0.0, torch.randn(6, 12),
                  lambda L, h: L[1](torch.relu(L[0](h))))
@@ -742,6 +789,8 @@ _check_deep_eval([784, 32, 10], 0.5, torch.randn(4, 1, 28, 28),
 _check_deep_eval([6, 4], 0.0, torch.randn(3, 2, 3), lambda L, h: L[0](h))
 _check_deep_eval([10, 9, 8, 7, 3], 0.3, torch.randn(5, 10),
                  lambda L, h: L[3](torch.relu(L[2](torch.relu(L[1](torch.relu(L[0](h))))))))
+_check_deep_eval([10, 16, 3], 0.0, 200 * torch.randn(8, 10),  # a 1ª camada dá valores além de ±50
+                 lambda L, h: L[1](torch.relu(L[0](h))), _BIG)
 ### BEGIN HIDDEN TESTS
 def _compose(lins, h):
     for k, lin in enumerate(lins):
@@ -756,13 +805,14 @@ for _n in (2, 3, 4, 6):
     _sizes = [int(v) for v in torch.randint(2, 30, (_n,))]
     _check_deep_eval(_sizes, float(torch.rand(())) * 0.8, torch.randn(7, _sizes[0]), _compose)
 _check_deep_eval([784, 20, 10], 0.2, torch.randn(1, 1, 28, 28), _compose)
+_check_deep_eval([12, 24, 24, 4], 0.1, 300 * torch.randn(6, 12), _compose, _BIG)
 ### END HIDDEN TESTS
 print("DeepMLP (forward em eval): testes visíveis OK")
 
 # %% test="test_DeepMLP_dropout" points=1
 import torch
-from helpers.checks import assert_close, assert_linear_layers, expect, quietly, reseed
-from helpers.checks import runtime_error_as_failure
+from helpers.checks import assert_close, assert_linear_layers, construct, expect, quietly
+from helpers.checks import reseed, runtime_error_as_failure
 
 
 def _train_outputs(model, x):
@@ -772,54 +822,80 @@ def _train_outputs(model, x):
         return quietly(model, x), quietly(model, x)
 
 
-def _check_no_dropout(sizes, dropout, x):
-    model = quietly(DeepMLP, sizes, dropout)
-    lins = assert_linear_layers(model, sizes, f"DeepMLP({sizes}, {dropout})")
+def _check_no_dropout(sizes, dropout, x, reference):
+    """dropout=None: DeepMLP(sizes), sem o argumento (o padrão é 0.0)."""
+    args = (sizes,) if dropout is None else (sizes, dropout)
+    call = f"DeepMLP({', '.join(map(repr, args))})"
+    model = construct(DeepMLP, *args)
+    lins = assert_linear_layers(model, sizes, call)
     first, second = _train_outputs(model, x)
-    expect(torch.equal(first, second), f"DeepMLP({sizes}, {dropout}) em modo train deu saídas "
-           "diferentes em duas chamadas, mas aqui não há onde aplicar dropout "
-           "(dropout=0, ou uma camada só): nada de dropout na entrada nem na saída.")
-    _ = model.eval()
-    assert_close(first, quietly(model, x), f"DeepMLP({sizes}, {dropout}) em train",
-                 hint="Sem dropout, os modos train e eval devem dar a mesma saída.")
-    return lins
+    why = ("sem o argumento dropout, o padrão deve ser 0.0" if dropout is None else
+           "aqui não há onde aplicar dropout (dropout=0, ou uma camada só): nada de dropout na "
+           "entrada nem na saída")
+    expect(torch.equal(first, second),
+           f"{call} em modo train deu saídas diferentes em duas chamadas, mas {why}.")
+    with torch.no_grad():
+        ref = reference(lins, x.flatten(1))
+    assert_close(first, ref, f"{call} em modo train",
+                 hint="Sem dropout, o modo train dá a mesma saída que o eval.")
 
 
 def _check_dropout(sizes, p, x):
-    model = quietly(DeepMLP, sizes, p)
+    model = construct(DeepMLP, sizes, p)
     lins = assert_linear_layers(model, sizes, f"DeepMLP({sizes}, {p})")
-    seen = []  # entrada da 2ª camada: a saída da 1ª com ReLU e, em train, dropout
-    hook = lins[1].register_forward_pre_hook(lambda m, args: seen.append(args[0].detach()))
+    seen = [[] for _ in lins]  # a entrada de cada camada, a cada chamada
+
+    def _record(k):
+        return lambda module, args: seen[k].append(args[0].detach().clone())
+
+    hooks = [lin.register_forward_pre_hook(_record(k)) for k, lin in enumerate(lins)]
     try:
         first, second = _train_outputs(model, x)
-        _ = model.eval()
-        quietly(model, x)
     finally:
-        hook.remove()
+        for hook in hooks:
+            hook.remove()
     name = f"DeepMLP({sizes}, {p}) em modo train"
     expect(not torch.equal(first, second), f"{name} deu a mesma saída em duas chamadas: o "
            "dropout não está sendo aplicado no treino.")
-    if len(seen) != 3:
+    if any(len(calls) != 2 for calls in seen):
         return  # as camadas foram chamadas de outro jeito (F.linear): só o sorteio é conferido
-    dropped, kept = seen[0], seen[2]  # em train e em eval
-    survived = dropped != 0
-    expect(bool((kept[survived] > 0).all()) and
-           torch.allclose(dropped[survived], kept[survived] / (1 - p)),
-           f"{name}: a entrada da segunda camada não é a saída da primeira com ReLU e dropout. "
-           "O dropout vai só entre as camadas (não na entrada), com a escala 1/(1-p) do "
-           "nn.Dropout.")
-    rate = 1 - float(survived[kept > 0].float().mean())
-    expect(abs(rate - p) < 0.05, f"{name}: o dropout zerou {rate:.0%} dos números entre as "
-           f"camadas, mas a probabilidade pedida é {p:.0%}.")
+    inputs = [calls[0] for calls in seen]  # da primeira chamada
+    expect(inputs[0].shape == x.flatten(1).shape and torch.equal(inputs[0], x.flatten(1)),
+           f"{name}: a primeira camada não recebeu a entrada achatada; nada de dropout na entrada.")
+    for k in range(1, len(lins)):
+        with torch.no_grad():
+            kept = torch.relu(lins[k - 1](inputs[k - 1]))  # a saída da camada anterior, com ReLU
+        dropped = inputs[k]
+        survived = dropped != 0
+        expect(dropped.shape == kept.shape and bool((kept[survived] > 0).all()) and
+               torch.allclose(dropped[survived], kept[survived] / (1 - p)),
+               f"{name}: a entrada da camada {k} (contando de 0) não é a saída da camada {k - 1} "
+               "com ReLU e dropout. O dropout vai entre as camadas (não na entrada), com a "
+               "escala 1/(1-p) do nn.Dropout.")
+        rate = 1 - float(survived[kept > 0].float().mean())
+        expect(abs(rate - p) < 0.05, f"{name}: o dropout zerou {rate:.0%} dos números na entrada "
+               f"da camada {k} (contando de 0), mas a probabilidade pedida é {p:.0%}; ele vai "
+               "depois de cada ReLU.")
 
 
 reseed(0)
-_check_no_dropout([20, 16, 5], 0.0, torch.randn(8, 20))
-_check_no_dropout([12, 4], 0.5, torch.randn(8, 12))  # uma camada só: nada entre camadas
+_check_no_dropout([20, 16, 5], 0.0, torch.randn(8, 20), lambda L, h: L[1](torch.relu(L[0](h))))
+_check_no_dropout([20, 16, 5], None, torch.randn(8, 20), lambda L, h: L[1](torch.relu(L[0](h))))
+_check_no_dropout([12, 4], 0.5, torch.randn(8, 12), lambda L, h: L[0](h))  # uma camada só
 _check_dropout([20, 128, 5], 0.5, torch.randn(256, 20))
+_check_dropout([20, 64, 64, 5], 0.5, torch.randn(256, 20))
 ### BEGIN HIDDEN TESTS
+def _compose(lins, h):
+    for k, lin in enumerate(lins):
+        h = lin(h)
+        if k < len(lins) - 1:
+            h = torch.relu(h)
+    return h
+
+
 reseed()
-_check_no_dropout([784, 32, 16, 10], 0.0, torch.randn(5, 1, 28, 28))
+_check_no_dropout([784, 32, 16, 10], 0.0, torch.randn(5, 1, 28, 28), _compose)
+_check_no_dropout([30, 20, 10, 5], None, torch.randn(6, 30), _compose)
 _check_dropout([784, 128, 10], 0.2, torch.randn(128, 1, 28, 28))
 _check_dropout([30, 64, 64, 128, 3], 0.3, torch.randn(256, 30))
 ### END HIDDEN TESTS

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.checks import assert_linear_layers, unregistered_modules
+from helpers.checks import assert_linear_layers, construct, unregistered_modules
 
 
 class PlainList(nn.Module):
@@ -55,3 +55,31 @@ def test_assert_linear_layers_names_the_plain_list():
 def test_assert_linear_layers_reports_wrong_sizes():
     with pytest.raises(AssertionError, match=r"\[\(4, 3\)\].*\[\(4, 3\), \(3, 2\)\]"):
         assert_linear_layers(Registered([4, 3]), [4, 3, 2], "m")
+
+
+class Pops(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.first = nn.Linear(sizes.pop(0), sizes[0])
+
+
+class Breaks(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, [][0])
+
+
+def test_construct_returns_the_model_and_leaves_lists_alone():
+    sizes = [4, 3, 2]
+    model = construct(Registered, sizes)
+    assert isinstance(model, Registered) and sizes == [4, 3, 2]
+
+
+def test_construct_reports_a_modified_list_with_the_original_call():
+    with pytest.raises(AssertionError, match=r"Pops\(\[4, 3\]\) modificou a lista.*\[3\]"):
+        construct(Pops, [4, 3])
+
+
+def test_construct_explains_errors_in_the_constructor():
+    with pytest.raises(AssertionError, match=r"Breaks\(5\): IndexError: .*dica"):
+        construct(Breaks, 5, hint="dica")
