@@ -909,7 +909,8 @@ plt.close(fig)
 fig
 
 # %% [markdown]
-# Com sigmoid, a primeira camada recebe um gradiente umas $10^8$ vezes menor que a última:
+# Com sigmoid, a primeira camada recebe um gradiente centenas de milhões de vezes menor que
+# a última:
 # na prática ela não treina. Com ReLU (derivada 1 onde está ativa) a queda é bem menor. As
 # soluções do texto-base valem: ReLU ou LeakyReLU, otimizadores adaptativos como Adam (que
 # normalizam o tamanho do passo por parâmetro) e conexões residuais (*skip connections*,
@@ -1016,7 +1017,7 @@ for batch_size in (64, 1024, 16384, 131072):
     print(f"{batch_size:>7}  " + "  ".join(f"{b / 2**30:9.2f} G" for b in row))
 
 # %% [markdown]
-# Os parâmetros, gradientes e estado do Adam não dependem do batch (~0,4 GiB aqui); as
+# Os parâmetros, gradientes e estado do Adam não dependem do batch (~0,55 GiB aqui); as
 # ativações sim: com 131 072 imagens por batch a conta passa de 12 GiB, perto do que uma GPU
 # T4 do Colab tem (15 GiB), antes de contar a memória que o próprio CUDA reserva. Quando o
 # erro aparece: reduza o batch (e, se precisar do efeito de um batch grande, acumule
