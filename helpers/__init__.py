@@ -11,6 +11,7 @@ que aula ela aparece pela primeira vez:
 - ``helpers.progress``: barras de progresso que se desligam na correção (aula 07).
 - ``helpers.plots``: curvas de treino, gráfico ao vivo e grade de dígitos (aulas 07 e 08).
 - ``helpers.optim_paths``: caminhos de otimizadores sobre curvas de nível (aula 06).
+- ``helpers.tensorboard``: lê de volta os escalares gravados para o TensorBoard (aula 08).
 
 Nada é importado aqui: ``import helpers`` é instantâneo, e cada aula importa só o módulo
 que usa (``from helpers.loaders import mnist_loaders``).
