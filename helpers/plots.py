@@ -55,7 +55,7 @@ def _plot_panel(ax, history: Mapping[str, Sequence[float]], keys: list[str], log
 def plot_loss_curves(history: Mapping[str, Sequence[float]], log_scale: bool = False) -> Figure:
     """Curvas de loss e acurácia por época, de treino e de validação; devolve a figura.
 
-    Introduzido na aula 08. ``history`` é um dicionário de listas, uma entrada por época,
+    Introduzido na aula 07 (e usado na 08 para comparar curvas). ``history`` é um dicionário de listas, uma entrada por época,
     por exemplo ``{"train_loss": [...], "val_loss": [...], "train_acc": [...],
     "val_acc": [...]}``: chaves com ``loss`` vão para o gráfico da esquerda, chaves com
     ``acc`` para o da direita. Valores nan/inf aparecem como um "x" no topo do gráfico.
@@ -147,7 +147,7 @@ def plot_digits(
 ) -> Figure:
     """Grade de dígitos com o rótulo (e a previsão, em vermelho quando erra); devolve a figura.
 
-    Introduzido na aula 08. ``images`` é um tensor ``(N, 1, 28, 28)`` ou ``(N, 28, 28)``,
+    Introduzido na aula 07. ``images`` é um tensor ``(N, 1, 28, 28)`` ou ``(N, 28, 28)``,
     normalizado ou não, na CPU ou na GPU; ``labels`` e ``predictions`` são tensores ou
     listas de inteiros. Mostra no máximo ``max_images`` imagens.
     """
