@@ -577,24 +577,39 @@ def construct(cls: type, *args, hint: str = ""):
 
 
 def named_mistake(actual: object, mistakes: dict[str, torch.Tensor], *,
-                  rtol: float = 1e-4, atol: float = 1e-6) -> str:
-    """Devolve a explicação do primeiro erro típico cujo resultado bate com ``actual``.
+                  expected: torch.Tensor | None = None,
+                  rtol: float = 1e-5, atol: float = 1e-7) -> str:
+    """Devolve a explicação do erro típico cujo resultado bate com ``actual``, se só um bate.
 
     Introduzido na aula 05. ``mistakes`` liga uma frase curta (o erro provável, sem a
     solução) ao valor que esse erro produziria, calculado na hora pelo teste (por exemplo,
-    a perda com softmax aplicada duas vezes). Serve de ``hint`` para ``assert_close``; devolve
-    ``""`` quando nenhum bate (ou ``actual`` não é um tensor do mesmo shape, ou tem nan/inf).
+    a perda com softmax aplicada duas vezes). Serve de ``hint`` para ``assert_close``.
+
+    A dica só sai quando o valor bate de fato com aquele erro (tolerância apertada) e com
+    nenhum outro de frase diferente: com N = 1, por exemplo, "somou em vez da média" e a
+    resposta certa dão o mesmo número, e "dividiu por C" e "média sobre N×C" também. Por
+    isso os erros cujo valor, nessas entradas, fica perto de ``expected`` (a referência) são
+    ignorados, e dois erros que batem ao mesmo tempo não dão dica nenhuma. Devolve ``""``
+    nesses casos, quando nenhum bate, ou quando ``actual`` não é um tensor do mesmo shape
+    ou tem nan/inf.
     """
     if not isinstance(actual, torch.Tensor):
         return ""
     a = actual.detach().double().cpu()
     if not bool(torch.isfinite(a).all()):
         return ""
+    ref = None if expected is None else expected.detach().double().cpu()
+    found = set()
     for message, value in mistakes.items():
         v = value.detach().double().cpu()
-        if v.shape == a.shape and torch.allclose(a, v, rtol=rtol, atol=atol):
-            return message
-    return ""
+        if v.shape != a.shape:
+            continue
+        # um "erro" que, nestas entradas, dá quase a resposta certa não distingue nada
+        if ref is not None and v.shape == ref.shape and torch.allclose(v, ref, rtol=1e-3, atol=1e-5):
+            continue
+        if torch.allclose(a, v, rtol=rtol, atol=atol):
+            found.add(message)
+    return found.pop() if len(found) == 1 else ""
 
 
 # Os atalhos proibidos nos exercícios da aula 05 (o contrato lista os mesmos).

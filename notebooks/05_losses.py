@@ -134,10 +134,12 @@ import torch
 from helpers.checks import (SOFTMAX_FAMILY, assert_close, assert_shape, expect, forbid,
                             named_mistake, quietly, reseed, runtime_error_as_failure)
 
+_RUNTIME_HINT = ("Confira os shapes intermediários (o máximo e a soma de cada linha têm shape "
+                 "(N, 1) com keepdim=True) e não altere logits in-place.")
+
 
 def _check_softmax(z):
-    ref_in = z.clone().requires_grad_(True)
-    ref = torch.softmax(ref_in, dim=1)
+    ref = torch.softmax(z, dim=1)
     mistakes = {
         "A normalização foi feita ao longo da dimensão 0: cada LINHA é uma amostra.":
             torch.softmax(z, dim=0),
@@ -146,21 +148,20 @@ def _check_softmax(z):
     }
     z_in = z.clone().requires_grad_(True)
     with (runtime_error_as_failure(f"softmax falhou com logits de shape {tuple(z.shape)}",
-                                   "Não altere logits in-place: crie tensores novos."),
+                                   _RUNTIME_HINT),
           forbid(*SOFTMAX_FAMILY, namespace=globals())):
         out = quietly(softmax, z_in)
     assert_shape(out, z.shape, "softmax(logits)")
-    expect(torch.equal(z_in.detach(), z), "softmax alterou o tensor recebido.")
-    hint = named_mistake(out, mistakes)
+    expect(out.dtype == z.dtype, f"softmax(logits) tem dtype {out.dtype}, mas logits tem "
+           f"{z.dtype}: o resultado deve manter o dtype da entrada.")
+    expect(torch.equal(z_in.detach(), z) and z_in.requires_grad and z_in.grad is None,
+           "softmax alterou o tensor recebido.")
+    hint = named_mistake(out, mistakes, expected=ref)
     assert_close(out.sum(dim=1), torch.ones(z.shape[0], dtype=z.dtype),
                  "a soma de cada linha de softmax(logits)", hint=hint)
     assert_close(out, ref, "softmax(logits)", hint=hint)
     expect(out.requires_grad, "O resultado não rastreia gradientes: use operações do torch "
            "sobre logits, sem .detach(), .item() ou .numpy().")
-    v = torch.randn(z.shape, dtype=z.dtype)
-    (out * v).sum().backward()
-    (ref * v).sum().backward()
-    assert_close(z_in.grad, ref_in.grad, "o gradiente de softmax(logits)")
 
 
 _check_softmax(torch.tensor([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5]]))
@@ -178,27 +179,54 @@ print("softmax: testes visíveis OK")
 # %% test="test_softmax_stable" points=1
 import torch
 from helpers.checks import (SOFTMAX_FAMILY, assert_close, assert_shape, expect, forbid,
-                            quietly, reseed)
+                            quietly, reseed, runtime_error_as_failure)
+
+_RUNTIME_HINT = ("Confira os shapes intermediários (o máximo e a soma de cada linha têm shape "
+                 "(N, 1) com keepdim=True) e não altere logits in-place.")
+
+
+def _softmax_quietly(z):
+    with (runtime_error_as_failure(f"softmax falhou com logits de shape {tuple(z.shape)}",
+                                   _RUNTIME_HINT),
+          forbid(*SOFTMAX_FAMILY, namespace=globals())):
+        return quietly(softmax, z.clone().requires_grad_(True))
+
+
+def _matches(actual, expected):
+    """Confere como os testes dos valores (tolerância do dtype), sem falhar."""
+    try:
+        torch.testing.assert_close(actual, expected, check_dtype=False)
+    except (AssertionError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _stable_hint():
+    """A dica numérica só vale se a resposta já confere com logits moderados."""
+    z = torch.tensor([[2.0, 1.0, 0.1], [4.0, -4.0, 0.0], [-3.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+    try:
+        ok = all(_matches(_softmax_quietly(zz), torch.softmax(zz, dim=1))
+                 for zz in (z, z.double()))
+    except AssertionError:
+        ok = False
+    if not ok:
+        return ("O resultado já não confere com logits moderados (veja test_softmax): "
+                "corrija isso primeiro.")
+    return ("Com logits moderados o resultado confere, então o problema é numérico: com "
+            "logits grandes, exp estoura (inf) ou vira 0 em todos os termos (0/0 = nan). "
+            "Subtraia o máximo de cada linha antes de exp.")
+
+
+_HINT = _stable_hint()
 
 
 def _check_softmax_large(z):
-    ref_in = z.clone().requires_grad_(True)
-    ref = torch.softmax(ref_in, dim=1)
-    z_in = z.clone().requires_grad_(True)
-    with forbid(*SOFTMAX_FAMILY, namespace=globals()):
-        out = quietly(softmax, z_in)
+    out = _softmax_quietly(z)
     assert_shape(out, z.shape, "softmax(logits)")
     expect(bool(torch.isfinite(out).all()),
-           "softmax(logits) tem nan ou inf com logits grandes: exp estourou (ou todos os "
-           "termos viraram 0). Subtraia o máximo de cada linha antes de exp.")
-    assert_close(out, ref, "softmax(logits) com logits grandes", rtol=1e-3, atol=1e-3,
-                 hint="O máximo subtraído é o de cada linha?")
-    expect(out.requires_grad, "O resultado não rastreia gradientes.")
-    v = torch.randn(z.shape, dtype=z.dtype)
-    (out * v).sum().backward()
-    (ref * v).sum().backward()
-    assert_close(z_in.grad, ref_in.grad, "o gradiente de softmax(logits) com logits grandes",
-                 rtol=1e-3, atol=1e-3)
+           "softmax(logits) tem nan ou inf com logits grandes. " + _HINT)
+    assert_close(out, torch.softmax(z, dim=1), "softmax(logits) com logits grandes",
+                 rtol=1e-3, atol=1e-3, hint=_HINT)
 
 
 # exp(1000) estoura; numa linha com tudo perto de -10000, exp vira 0 e a divisão, 0/0
@@ -294,14 +322,25 @@ from torch import nn
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid,
                             named_mistake, quietly, reseed, runtime_error_as_failure)
 
+_RUNTIME_HINT = ("Confira os shapes intermediários (um elemento por linha, o da classe "
+                 "labels[i]; F.one_hot precisa de num_classes=C) e não altere logits in-place.")
+
 
 def _ce_mistakes(z, y, ref):
     n, c = z.shape
     rows = torch.arange(n)
-    return {
+    # com N = 1, dividir a soma por C ou pelos N×C elementos dá o mesmo número
+    by_classes = {
+        "A média foi tirada sobre os N×C elementos: ela é só sobre as N amostras.": ref / c,
+        "A soma foi dividida pelo número de classes C, e não pelo número de amostras N.":
+            ref * n / c,
+    } if n > 1 else {
+        "A soma foi dividida por C (ou pelos N×C elementos): a média é só sobre as N "
+        "amostras.": ref / c,
+    }
+    return by_classes | {
         "A perda foi somada sobre o batch em vez de tirar a média (o resultado é N× o "
         "esperado).": ref * n,
-        "A média foi tirada sobre os N×C elementos: ela é só sobre as N amostras.": ref / c,
         "O sinal está trocado: a perda é MENOS o log da probabilidade da classe certa.": -ref,
         "Parece que a softmax foi aplicada duas vezes: a função recebe logits brutos, e o "
         "log-sum-exp já faz o papel da softmax.": nn.CrossEntropyLoss()(torch.softmax(z, 1), y),
@@ -315,7 +354,7 @@ def _ce_mistakes(z, y, ref):
 def _check_ce_value(z, y):
     ref = nn.CrossEntropyLoss()(z, y)
     with (runtime_error_as_failure(f"cross_entropy falhou com logits {tuple(z.shape)} e "
-                                   f"rótulos {tuple(y.shape)}"),
+                                   f"rótulos {tuple(y.shape)}", _RUNTIME_HINT),
           forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals())):
         out = quietly(cross_entropy, z.clone(), y.clone())
     expect(isinstance(out, torch.Tensor), "cross_entropy deve devolver um tensor (sem .item()), "
@@ -323,9 +362,10 @@ def _check_ce_value(z, y):
     expect(out.dim() == 0, "cross_entropy deve devolver um tensor 0-dim (a média do batch), "
            f"mas o resultado tem shape {tuple(out.shape)}."
            + (" Faltou tirar a média das perdas das amostras." if out.shape == y.shape else ""))
-    hint = named_mistake(out, _ce_mistakes(z, y, ref)) or (
-        "Para cada amostra i entra só o logit da classe labels[i] (os rótulos são índices).")
-    assert_close(out, ref, "cross_entropy(logits, labels)", hint=hint)
+    expect(out.dtype == z.dtype, f"cross_entropy devolveu dtype {out.dtype}, mas logits tem "
+           f"{z.dtype}: o resultado deve manter o dtype dos logits.")
+    assert_close(out, ref, "cross_entropy(logits, labels)",
+                 hint=named_mistake(out, _ce_mistakes(z, y, ref), expected=ref))
 
 
 # o exemplo do texto-base: uma amostra, 10 classes, rótulo 3
@@ -347,25 +387,34 @@ print("cross_entropy: testes visíveis OK")
 import torch
 from torch import nn
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid,
-                            named_mistake, quietly, reseed)
+                            named_mistake, quietly, reseed, runtime_error_as_failure)
+
+_RUNTIME_HINT = ("Confira os shapes intermediários (um elemento por linha, o da classe "
+                 "labels[i]; F.one_hot precisa de num_classes=C) e não altere logits in-place.")
 
 
 def _check_ce_grad(z, y):
     ref_in = z.clone().requires_grad_(True)
     nn.CrossEntropyLoss()(ref_in, y).backward()
     z_in = z.clone().requires_grad_(True)
-    with forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals()):
+    with (runtime_error_as_failure(f"cross_entropy falhou com logits {tuple(z.shape)} e "
+                                   f"rótulos {tuple(y.shape)}", _RUNTIME_HINT),
+          forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals())):
         out = quietly(cross_entropy, z_in, y.clone())
     expect(isinstance(out, torch.Tensor) and out.dim() == 0,
            "cross_entropy deve devolver um tensor 0-dim.")
     expect(out.requires_grad, "O resultado não rastreia gradientes: use operações do torch "
            "sobre logits, sem .detach(), .item() ou .numpy().")
-    out.backward()
+    with runtime_error_as_failure("backward() da perda devolvida por cross_entropy falhou",
+                                  "Não altere in-place tensores que entram na conta."):
+        out.backward()
     n, c = z.shape
     hint = named_mistake(z_in.grad, {
         "A perda foi somada sobre o batch em vez de tirar a média.": ref_in.grad * n,
         "A média foi tirada sobre os N×C elementos, e não sobre as N amostras.": ref_in.grad / c,
-    })
+        "A soma foi dividida pelo número de classes C, e não pelo número de amostras N.":
+            ref_in.grad * n / c,
+    }, expected=ref_in.grad)
     assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy em relação aos logits",
                  hint=hint)
 
@@ -385,30 +434,73 @@ print("cross_entropy (gradiente): testes visíveis OK")
 import torch
 from torch import nn
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid, quietly,
-                            reseed)
+                            reseed, runtime_error_as_failure)
 
-_STABLE_HINT = ("Se o teste com logits moderados passa, o problema é numérico: com logits "
-                "grandes, exp estoura e log(softmax) dá log(0) = -inf. Calcule o log da "
-                "probabilidade como logit menos o log-sum-exp da linha.")
+_RUNTIME_HINT = ("Confira os shapes intermediários (um elemento por linha, o da classe "
+                 "labels[i]; F.one_hot precisa de num_classes=C) e não altere logits in-place.")
+
+
+def _ce_and_grad(z, y):
+    """Perda e gradiente da resposta, com os erros do torch explicados em português."""
+    z_in = z.clone().requires_grad_(True)
+    with (runtime_error_as_failure(f"cross_entropy falhou com logits {tuple(z.shape)} e "
+                                   f"rótulos {tuple(y.shape)}", _RUNTIME_HINT),
+          forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals())):
+        out = quietly(cross_entropy, z_in, y.clone())
+        expect(isinstance(out, torch.Tensor) and out.dim() == 0,
+               "cross_entropy deve devolver um tensor 0-dim.")
+        expect(out.requires_grad, "O resultado não rastreia gradientes.")
+        out.backward()
+    return out, z_in.grad
+
+
+def _matches(actual, expected):
+    """Confere como os testes dos valores (tolerância do dtype), sem falhar."""
+    try:
+        torch.testing.assert_close(actual, expected, check_dtype=False)
+    except (AssertionError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _moderate_ok(z, y):
+    ref_in = z.clone().requires_grad_(True)
+    ref = nn.CrossEntropyLoss()(ref_in, y)
+    ref.backward()
+    out, grad = _ce_and_grad(z, y)
+    return _matches(out, ref) and _matches(grad, ref_in.grad)
+
+
+def _stable_hint():
+    """A dica numérica só vale se valor e gradiente já conferem com logits moderados."""
+    # a linha [4, -4, 0] com rótulo 1 tem probabilidade ~3e-4: um eps dentro do log aparece
+    z = torch.tensor([[2.0, 1.0, 0.1], [4.0, -4.0, 0.0], [0.0, 0.0, 3.0], [1.0, -1.0, 0.0]])
+    y = torch.tensor([0, 1, 2, 1])
+    try:
+        ok = _moderate_ok(z, y) and _moderate_ok(z.double(), y)
+    except AssertionError:
+        ok = False
+    if not ok:
+        return ("O resultado já não confere com logits moderados (veja test_cross_entropy e "
+                "test_cross_entropy_grad): corrija isso primeiro.")
+    return ("Com logits moderados valor e gradiente conferem, então o problema é numérico: "
+            "com logits grandes, exp estoura e log(softmax) dá log(0) = -inf. Calcule o log "
+            "da probabilidade como logit menos o log-sum-exp da linha.")
+
+
+_HINT = _stable_hint()
 
 
 def _check_ce_large(z, y):
     ref_in = z.clone().requires_grad_(True)
     ref = nn.CrossEntropyLoss()(ref_in, y)
     ref.backward()
-    z_in = z.clone().requires_grad_(True)
-    with forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals()):
-        out = quietly(cross_entropy, z_in, y.clone())
-    expect(isinstance(out, torch.Tensor) and out.dim() == 0,
-           "cross_entropy deve devolver um tensor 0-dim.")
+    out, grad = _ce_and_grad(z, y)
     expect(bool(torch.isfinite(out)),
-           f"cross_entropy deu {out.detach().item()} com logits grandes. " + _STABLE_HINT)
-    assert_close(out, ref, "cross_entropy com logits grandes", rtol=1e-3, atol=1e-3,
-                 hint=_STABLE_HINT)
-    expect(out.requires_grad, "O resultado não rastreia gradientes.")
-    out.backward()
-    assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy com logits grandes",
-                 rtol=1e-3, atol=1e-3, hint=_STABLE_HINT)
+           f"cross_entropy deu {out.detach().item()} com logits grandes. " + _HINT)
+    assert_close(out, ref, "cross_entropy com logits grandes", rtol=1e-3, atol=1e-3, hint=_HINT)
+    assert_close(grad, ref_in.grad, "o gradiente de cross_entropy com logits grandes",
+                 rtol=1e-3, atol=1e-3, hint=_HINT)
 
 
 _check_ce_large(torch.tensor([[10000.0, 0.0, -10000.0], [1000.0, 1001.0, 999.0],
@@ -557,6 +649,10 @@ from torch.nn import functional as F
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid,
                             named_mistake, quietly, reseed, runtime_error_as_failure)
 
+_RUNTIME_HINT = ("Confira os shapes intermediários (o log-sum-exp de cada linha tem shape "
+                 "(N, 1) com keepdim=True; targets tem o shape (N, C) dos logits) e não altere "
+                 "logits in-place.")
+
 
 def _check_onehot(z, t):
     n, c = z.shape
@@ -567,26 +663,34 @@ def _check_onehot(z, t):
         "A perda foi somada sobre o batch em vez de tirar a média (o resultado é N× o "
         "esperado).": ref * n,
         "A média foi tirada sobre os N×C elementos: ela é só sobre as N amostras.": ref / c,
+        "A soma foi dividida pelo número de classes C, e não pelo número de amostras N.":
+            ref * n / c,
         "O sinal está trocado: repare no menos da fórmula.": -ref,
         "Parece que a softmax foi aplicada duas vezes: a função recebe logits brutos.":
             nn.CrossEntropyLoss()(torch.softmax(z, 1), t),
         "A normalização foi feita ao longo da dimensão 0: cada LINHA é uma amostra.":
             -(t * torch.log_softmax(z, 0)).sum() / n,
+        "Com alvos suaves, todas as classes entram na soma, cada uma com o seu peso y_ic, "
+        "e não só a classe de maior alvo.": nn.CrossEntropyLoss()(z, t.argmax(1)),
     }
     z_in = z.clone().requires_grad_(True)
+    t_in = t.clone()
     with (runtime_error_as_failure(f"cross_entropy_onehot falhou com logits {tuple(z.shape)} e "
-                                   f"alvos {tuple(t.shape)}"),
+                                   f"alvos {tuple(t.shape)}", _RUNTIME_HINT),
           forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals())):
-        out = quietly(cross_entropy_onehot, z_in, t.clone())
+        out = quietly(cross_entropy_onehot, z_in, t_in)
     expect(isinstance(out, torch.Tensor) and out.dim() == 0,
            "cross_entropy_onehot deve devolver um tensor 0-dim (a média do batch), mas "
            f"devolveu {tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}.")
+    expect(torch.equal(z_in.detach(), z) and torch.equal(t_in, t),
+           "cross_entropy_onehot alterou logits ou targets recebidos.")
     assert_close(out, ref, "cross_entropy_onehot(logits, targets)",
-                 hint=named_mistake(out, mistakes) or "Com alvos suaves, todas as classes "
-                 "entram na soma, cada uma com o seu peso y_ic.")
+                 hint=named_mistake(out, mistakes, expected=ref))
     expect(out.requires_grad, "O resultado não rastreia gradientes: use operações do torch "
            "sobre logits, sem .detach(), .item() ou .numpy().")
-    out.backward()
+    with runtime_error_as_failure("backward() da perda devolvida por cross_entropy_onehot "
+                                  "falhou", "Não altere in-place tensores que entram na conta."):
+        out.backward()
     assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy_onehot")
 
 
@@ -611,30 +715,75 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 from helpers.checks import (CROSS_ENTROPY_SHORTCUTS, assert_close, expect, forbid, quietly,
-                            reseed)
+                            reseed, runtime_error_as_failure)
 
-_STABLE_HINT = ("Se o teste com logits moderados passa, o problema é numérico: com logits "
-                "grandes, log(softmax) dá log(0) = -inf (e 0 × -inf = nan). Calcule o log da "
-                "probabilidade como logit menos o log-sum-exp da linha.")
+_RUNTIME_HINT = ("Confira os shapes intermediários (o log-sum-exp de cada linha tem shape "
+                 "(N, 1) com keepdim=True; targets tem o shape (N, C) dos logits) e não altere "
+                 "logits in-place.")
+
+
+def _onehot_and_grad(z, t):
+    """Perda e gradiente da resposta, com os erros do torch explicados em português."""
+    z_in = z.clone().requires_grad_(True)
+    with (runtime_error_as_failure(f"cross_entropy_onehot falhou com logits {tuple(z.shape)} e "
+                                   f"alvos {tuple(t.shape)}", _RUNTIME_HINT),
+          forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals())):
+        out = quietly(cross_entropy_onehot, z_in, t.clone())
+        expect(isinstance(out, torch.Tensor) and out.dim() == 0,
+               "cross_entropy_onehot deve devolver um tensor 0-dim.")
+        expect(out.requires_grad, "O resultado não rastreia gradientes.")
+        out.backward()
+    return out, z_in.grad
+
+
+def _matches(actual, expected):
+    """Confere como os testes dos valores (tolerância do dtype), sem falhar."""
+    try:
+        torch.testing.assert_close(actual, expected, check_dtype=False)
+    except (AssertionError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _moderate_ok(z, t):
+    ref_in = z.clone().requires_grad_(True)
+    ref = nn.CrossEntropyLoss()(ref_in, t)
+    ref.backward()
+    out, grad = _onehot_and_grad(z, t)
+    return _matches(out, ref) and _matches(grad, ref_in.grad)
+
+
+def _stable_hint():
+    """A dica numérica só vale se valor e gradiente já conferem com logits moderados."""
+    # a linha [4, -4, 0] com alvo na classe 1 tem probabilidade ~3e-4: um eps no log aparece
+    z = torch.tensor([[2.0, 1.0, 0.1], [4.0, -4.0, 0.0], [0.0, 0.0, 3.0]])
+    t = torch.tensor([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])
+    try:
+        ok = _moderate_ok(z, t) and _moderate_ok(z.double(), t.double())
+    except AssertionError:
+        ok = False
+    if not ok:
+        return ("O resultado já não confere com logits moderados (veja "
+                "test_cross_entropy_onehot): corrija isso primeiro.")
+    return ("Com logits moderados valor e gradiente conferem, então o problema é numérico: "
+            "com logits grandes, log(softmax) dá log(0) = -inf (e 0 × -inf = nan). Calcule o "
+            "log da probabilidade como logit menos o log-sum-exp da linha.")
+
+
+_HINT = _stable_hint()
 
 
 def _check_onehot_large(z, t):
     ref_in = z.clone().requires_grad_(True)
     ref = nn.CrossEntropyLoss()(ref_in, t)
     ref.backward()
-    z_in = z.clone().requires_grad_(True)
-    with forbid(*CROSS_ENTROPY_SHORTCUTS, namespace=globals()):
-        out = quietly(cross_entropy_onehot, z_in, t.clone())
-    expect(isinstance(out, torch.Tensor) and out.dim() == 0,
-           "cross_entropy_onehot deve devolver um tensor 0-dim.")
+    out, grad = _onehot_and_grad(z, t)
     expect(bool(torch.isfinite(out)),
-           f"cross_entropy_onehot deu {out.detach().item()} com logits grandes. " + _STABLE_HINT)
+           f"cross_entropy_onehot deu {out.detach().item()} com logits grandes. " + _HINT)
     assert_close(out, ref, "cross_entropy_onehot com logits grandes", rtol=1e-3, atol=1e-3,
-                 hint=_STABLE_HINT)
-    expect(out.requires_grad, "O resultado não rastreia gradientes.")
-    out.backward()
-    assert_close(z_in.grad, ref_in.grad, "o gradiente de cross_entropy_onehot com logits "
-                 "grandes", rtol=1e-3, atol=1e-3, hint=_STABLE_HINT)
+                 hint=_HINT)
+    assert_close(grad, ref_in.grad, "o gradiente de cross_entropy_onehot com logits grandes",
+                 rtol=1e-3, atol=1e-3, hint=_HINT)
 
 
 _check_onehot_large(torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -1001.0, -999.0]]),
@@ -693,6 +842,9 @@ from torch import nn
 from helpers.checks import (assert_close, expect, forbid, named_mistake, quietly, reseed,
                             runtime_error_as_failure)
 
+_RUNTIME_HINT = ("pred e target já chegam com o mesmo shape: não transponha nem mude o shape "
+                 "deles, e não os altere in-place.")
+
 
 def _check_mse(pred, target):
     ref = nn.MSELoss()(pred, target)
@@ -709,15 +861,21 @@ def _check_mse(pred, target):
         "A média é sobre todos os elementos (numel), não só sobre a primeira dimensão.":
             ref * pred.numel() / pred.shape[0],
     }
-    with (runtime_error_as_failure(f"mse falhou com tensores de shape {tuple(pred.shape)}"),
+    p_in, t_in = pred.clone(), target.clone()
+    with (runtime_error_as_failure(f"mse falhou com tensores de shape {tuple(pred.shape)}",
+                                   _RUNTIME_HINT),
           forbid("torch.nn.functional.mse_loss", "torch.nn.MSELoss", namespace=globals())):
-        out = quietly(mse, pred.clone(), target.clone())
+        out = quietly(mse, p_in, t_in)
+    expect(torch.equal(p_in, pred) and torch.equal(t_in, target)
+           and not p_in.requires_grad and not t_in.requires_grad,
+           "mse alterou pred ou target recebidos: calcule a perda em tensores novos, sem "
+           "operações in-place nem requires_grad_ nas entradas.")
     expect(isinstance(out, torch.Tensor), "mse deve devolver um tensor (sem .item()), mas "
            f"devolveu {type(out).__name__}.")
     expect(out.dim() == 0, "mse deve devolver um tensor 0-dim (a média de todos os elementos), "
            f"mas o resultado tem shape {tuple(out.shape)}.")
     assert_close(out, ref, f"mse(pred, target) com shape {tuple(pred.shape)}",
-                 hint=named_mistake(out, mistakes))
+                 hint=named_mistake(out, mistakes, expected=ref))
 
 
 reseed(0)
@@ -736,25 +894,38 @@ print("mse: testes visíveis OK")
 # %% test="test_mse_grad" points=1
 import torch
 from torch import nn
-from helpers.checks import assert_close, expect, forbid, named_mistake, quietly, reseed
+from helpers.checks import (assert_close, expect, forbid, named_mistake, quietly, reseed,
+                            runtime_error_as_failure)
+
+_RUNTIME_HINT = ("pred e target já chegam com o mesmo shape: não transponha nem mude o shape "
+                 "deles, e não os altere in-place.")
 
 
 def _check_mse_grad(pred, target):
     ref_in = pred.clone().requires_grad_(True)
     nn.MSELoss()(ref_in, target).backward()
     p_in = pred.clone().requires_grad_(True)
-    with forbid("torch.nn.functional.mse_loss", "torch.nn.MSELoss", namespace=globals()):
-        out = quietly(mse, p_in, target.clone())
+    t_in = target.clone()
+    with (runtime_error_as_failure(f"mse falhou com tensores de shape {tuple(pred.shape)}",
+                                   _RUNTIME_HINT),
+          forbid("torch.nn.functional.mse_loss", "torch.nn.MSELoss", namespace=globals())):
+        out = quietly(mse, p_in, t_in)
+    expect(torch.equal(p_in.detach(), pred) and torch.equal(t_in, target)
+           and p_in.requires_grad and not t_in.requires_grad,
+           "mse alterou pred ou target recebidos: calcule a perda em tensores novos, sem "
+           "operações in-place nem requires_grad_ nas entradas.")
     expect(isinstance(out, torch.Tensor) and out.dim() == 0, "mse deve devolver um tensor 0-dim.")
     expect(out.requires_grad, "O resultado não rastreia gradientes: use operações do torch "
            "sobre pred, sem .detach(), .item() ou .numpy().")
-    out.backward()
+    with runtime_error_as_failure("backward() da perda devolvida por mse falhou",
+                                  "Não altere in-place tensores que entram na conta."):
+        out.backward()
     hint = named_mistake(p_in.grad, {
         "A perda foi somada em vez de tirar a média.": ref_in.grad * pred.numel(),
         "Há um 1/2 a mais na perda.": ref_in.grad / 2,
         "A média é sobre todos os elementos (numel), não só sobre a primeira dimensão.":
             ref_in.grad * pred.numel() / pred.shape[0],
-    })
+    }, expected=ref_in.grad)
     assert_close(p_in.grad, ref_in.grad, "o gradiente de mse em relação a pred", hint=hint)
 
 

@@ -13,9 +13,31 @@ def test_names_the_matching_mistake():
     assert named_mistake(torch.tensor(-2.0, dtype=torch.float64), MISTAKES) == "sinal trocado"
 
 
-def test_first_match_wins_and_tolerance_is_relative():
+def test_tolerance_is_tight_and_relative():
+    big = {"x1000": torch.tensor(1000.0)}
+    assert named_mistake(torch.tensor(1000.001), big) == "x1000"
+    # close, but not the mistake's value: an answer a little off must not get its hint
+    assert named_mistake(torch.tensor(1000.1), big) == ""
+    assert named_mistake(torch.tensor(2.0 + 1e-4), MISTAKES | {"ref": REF}) == ""
+
+
+def test_two_mistakes_that_match_give_no_hint():
+    # with N = C, "divided by C" and "divided by N" are the same number: say neither
     both = {"a": torch.tensor(1.0), "b": torch.tensor(1.0)}
-    assert named_mistake(torch.tensor(1.00001), both) == "a"
+    assert named_mistake(torch.tensor(1.0), both) == ""
+    same_message = {"a": torch.tensor(1.0)}
+    assert named_mistake(torch.tensor(1.0), same_message) == "a"
+
+
+def test_mistakes_that_equal_the_reference_are_ignored():
+    # N = 1: the summed loss IS the mean, so an answer a little off from the reference
+    # (an eps inside the log) must not be told it summed instead of averaging
+    expected = torch.tensor([0.25, -0.25])
+    mistakes = {"soma em vez da média": expected * 1, "sinal trocado": -expected}
+    off = expected + torch.tensor([1e-6, 0.0])
+    assert named_mistake(off, mistakes) == "soma em vez da média"
+    assert named_mistake(off, mistakes, expected=expected) == ""
+    assert named_mistake(-expected, mistakes, expected=expected) == "sinal trocado"
 
 
 def test_nothing_when_no_mistake_matches():
