@@ -2,6 +2,7 @@
 
     python scripts/lab.py [pasta]        (make lab; also the conda/Windows path)
     python scripts/lab.py --no-launch    only copies
+    python scripts/lab.py meus_notebooks --port 8890   other options go to JupyterLab
 
 The notebooks (release/<id>/<id>.ipynb) are copied into a work folder, meus_notebooks/ by
 default. A notebook already there is the student's work: it is never replaced, so new lessons
@@ -34,8 +35,8 @@ def copy_notebooks(dest: Path) -> list[Path]:
     return new
 
 
-def lab_command(dest: Path) -> list[str]:
-    command = [sys.executable, "-m", "jupyter", "lab", str(dest)]
+def lab_command(dest: Path, extra: list[str] = ()) -> list[str]:
+    command = [sys.executable, "-m", "jupyter", "lab", str(dest), *extra]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # Jupyter refuses root otherwise, and make fails
     return command
@@ -45,14 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", nargs="?", default="meus_notebooks", help="pasta de trabalho")
     parser.add_argument("--no-launch", action="store_true", help="só copia os notebooks")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     dest = Path(args.dest)
     copy_notebooks(dest)
     if args.no_launch:
         return 0
     env = dict(os.environ, JUPYTER_CONFIG_PATH=os.pathsep.join(
         p for p in (str(REPO / "jupyter" / "aluno"), os.environ.get("JUPYTER_CONFIG_PATH")) if p))
-    command = lab_command(dest)
+    command = lab_command(dest, extra)
     print(" ".join(command))
     if os.name == "nt":  # no exec on Windows: wait for JupyterLab instead
         import subprocess
