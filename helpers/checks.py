@@ -296,7 +296,7 @@ def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
     """Transforma um erro do código do aluno numa falha explicada.
 
     Introduzido na aula 01. Dentro do bloco, um ``RuntimeError``, ``IndexError``,
-    ``TypeError`` ou ``ValueError`` (shapes incompatíveis num ``@``, um índice fora do lugar)
+    ``TypeError``, ``ValueError`` ou ``AttributeError`` (shapes incompatíveis num ``@``, um índice fora do lugar)
     vira ``AssertionError`` com a mensagem ``"{context}: {Tipo}: {erro original}. {hint}"``: o
     aluno vê com que entradas a função quebrou, o erro do torch como ele o buscaria, e a causa
     provável. ``NotImplementedError`` (o esqueleto ainda sem resposta) passa como está.
@@ -305,7 +305,7 @@ def runtime_error_as_failure(context: str, hint: str = "") -> Iterator[None]:
         yield
     except NotImplementedError:
         raise
-    except (RuntimeError, IndexError, TypeError, ValueError) as err:
+    except (RuntimeError, IndexError, TypeError, ValueError, AttributeError) as err:
         message = f"{context}: {type(err).__name__}: {str(err).rstrip('.')}."
         raise AssertionError(message + (f" {hint}" if hint else "")) from None
 

@@ -46,6 +46,15 @@ def _split(code: str, exercises: set[str]) -> tuple[dict[str, str], str]:
     return answers, "\n".join(rest)
 
 
+def _imports(source: str) -> str:
+    """The top-level import statements of a cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    return "\n".join(ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+
+
 def _uses(source: str, names: set[str]) -> bool:
     try:
         tree = ast.parse(source)
@@ -60,7 +69,10 @@ def tryout_notebook(lid: str, code: str, root: Path = REPO) -> nbformat.Notebook
     exercises = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
                  if c.metadata.get("nbgrader", {}).get("solution")}
     named, preamble = _split(code, exercises)
-    cells = [nb.cells[1], nbformat.v4.new_code_cell(preamble)]  # setup cell, then the file's own code
+    # The lesson's own imports (its demo cells are left out, their imports are not).
+    imports = "\n".join(_imports(c.source) for c in nb.cells[2:]
+                        if c.cell_type == "code" and not c.metadata.get("nbgrader"))
+    cells = [nb.cells[1], nbformat.v4.new_code_cell(imports), nbformat.v4.new_code_cell(preamble)]
     for cell in nb.cells[2:]:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
