@@ -51,6 +51,7 @@ __all__ = [
     "mnist_test_accuracy",
     "ImageClassifier",
     "substitute",
+    "assert_minimize_matches",
 ]
 
 
@@ -682,7 +683,9 @@ def factor_hint(actual: object, expected: object, causes: dict[float, str], defa
 class OptimNet(torch.nn.Module):
     """Rede pequena em float64 para comparar dois otimizadores passo a passo.
 
-    Introduzido na aula 06. ``fc1``, ``fc2`` e ``out`` entram em todo forward; ``late`` só
+    Introduzido na aula 06. ``fc1``, ``fc2`` e ``out`` entram em todo forward; ``early`` só
+    quando ``use_early=True`` (nos testes, nos primeiros passos: depois o ``.grad`` dele volta
+    a ser ``None`` e o otimizador deve pulá-lo, mesmo tendo estado guardado); ``late`` só
     quando ``use_late=True`` (o primeiro gradiente dele chega depois dos outros: o otimizador
     precisa contar os passos de cada parâmetro); ``unused`` nunca entra (o ``.grad`` dele
     fica ``None``: o otimizador deve pulá-lo).
@@ -694,12 +697,16 @@ class OptimNet(torch.nn.Module):
         self.fc1 = torch.nn.Linear(n_in, hidden, **opts)
         self.fc2 = torch.nn.Linear(hidden, hidden, **opts)
         self.out = torch.nn.Linear(hidden, n_out, **opts)
+        self.early = torch.nn.Linear(hidden, n_out, **opts)
         self.late = torch.nn.Linear(hidden, n_out, **opts)
         self.unused = torch.nn.Linear(hidden, n_out, **opts)
 
-    def forward(self, x: torch.Tensor, use_late: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, use_late: bool = False,
+                use_early: bool = False) -> torch.Tensor:
         h = torch.tanh(self.fc2(torch.tanh(self.fc1(x))))
         y = self.out(h)
+        if use_early:
+            y = y + self.early(h)
         return y + self.late(h) if use_late else y
 
 
@@ -716,6 +723,36 @@ def _first_mismatch(model, twin, before) -> tuple[str, float, bool] | None:
     return None
 
 
+def _state_hint(optimizer, names: dict[int, str], first: str) -> str:
+    """Estado do aluno com dtype diferente do parâmetro, ou que é o próprio ``p.grad``.
+
+    Olha primeiro o estado do parâmetro ``first`` (o que difere), depois o dos outros.
+    """
+    state = getattr(optimizer, "state", None)
+    if not isinstance(state, dict):
+        return ""
+    items = sorted(state.items(), key=lambda item: names.get(id(item[0])) != first)
+    for p, entries in items:
+        if not isinstance(p, torch.Tensor) or not isinstance(entries, dict):
+            continue
+        pname = names.get(id(p), "?")
+        for key, value in entries.items():
+            if not isinstance(value, torch.Tensor) or value.dim() == 0:
+                continue
+            if value.dtype != p.dtype:
+                return (f" O estado {key!r} guardado para '{pname}' está em "
+                        f"{_dtype_name(value)}, mas o parâmetro é {_dtype_name(p)}: crie o "
+                        "estado com o dtype do parâmetro (torch.zeros_like(p), por exemplo).")
+            grad = p.grad
+            if grad is not None and value.untyped_storage().data_ptr() == \
+                    grad.untyped_storage().data_ptr():
+                return (f" O estado {key!r} guardado para '{pname}' é o próprio tensor p.grad, "
+                        "não uma cópia: quando o .grad é zerado in-place "
+                        "(zero_grad(set_to_none=False)) ou acumula o próximo gradiente, o "
+                        "estado muda junto. Guarde uma cópia (clone).")
+    return ""
+
+
 def assert_optimizer_matches(
     optimizer_class: Callable,
     reference_class: Callable,
@@ -723,33 +760,45 @@ def assert_optimizer_matches(
     *,
     steps: int = 20,
     late_from: int | None = None,
+    drop_from: int | None = None,
     as_list: bool = False,
     hint: str = "",
+    late_hint: str = "",
 ) -> None:
     """Treina duas cópias de uma ``OptimNet`` com os mesmos batches, uma com cada otimizador.
 
     Introduzido na aula 06. ``optimizer_class(params, **settings)`` é o otimizador do aluno e
     ``reference_class(params, **settings)`` o do ``torch.optim``; ``params`` é
     ``model.parameters()`` (um gerador) ou, com ``as_list=True``, uma lista. Cada passo é o
-    ciclo ``zero_grad``, forward, ``backward``, ``step``; depois de cada passo os parâmetros
-    das duas cópias devem coincidir (float64, ``rtol=1e-7``). ``late_from``: o parâmetro
-    ``late`` só recebe gradiente a partir desse passo. Por fim, ``zero_grad()`` do aluno
-    deve limpar os gradientes. As entradas saem do gerador global (use ``reseed`` antes).
+    ciclo zerar gradientes, forward, ``backward``, ``step``; depois de cada passo os
+    parâmetros das duas cópias devem coincidir (float64, ``rtol=1e-7``). Nos passos ímpares
+    os gradientes são zerados pelo ``zero_grad()`` de cada otimizador (o do aluno deve deixar
+    todo ``.grad`` ``None`` ou zero); nos pares, in-place, como ``zero_grad(set_to_none=False)``
+    (um estado que é o próprio ``p.grad`` aparece). ``late_from``: o parâmetro ``late`` só
+    recebe gradiente a partir desse passo (``late_hint`` substitui ``hint`` quando é ele que
+    difere). ``drop_from``: o parâmetro ``early`` recebe gradiente só antes desse passo;
+    depois o ``.grad`` dele é ``None``. As entradas saem do gerador global (use ``reseed``).
     """
     import copy
 
     model = OptimNet()
     twin = copy.deepcopy(model)
+    names = {id(p): n for n, p in twin.named_parameters()}
     batches = [
         (torch.randn(16, 5, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64))
         for _ in range(steps)
     ]
     args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
     name = f"{getattr(optimizer_class, '__name__', 'otimizador')}({args})"
+    extras = []
+    if drop_from is not None:
+        extras.append(f"o parâmetro 'early' sem gradiente a partir do passo {drop_from}")
+    if late_from is not None:
+        extras.append(f"o parâmetro 'late' entrando no passo {late_from}")
     if as_list:
         name += " com uma lista de parâmetros"
-    if late_from is not None:
-        name += f" e o parâmetro 'late' entrando no passo {late_from}"
+    if extras:
+        name += " e " + " e ".join(extras)
     reference = reference_class(model.parameters(), **settings)
     params = list(twin.parameters()) if as_list else twin.parameters()
     optimizer = quietly(optimizer_class, params, **settings)
@@ -758,12 +807,33 @@ def assert_optimizer_matches(
         f"{name} deveria criar um torch.optim.Optimizer (a classe herda de "
         f"torch.optim.Optimizer?), mas criou {type(optimizer).__name__}.",
     )
+    own_zero_grad = type(optimizer).zero_grad is not torch.optim.Optimizer.zero_grad
     for t, (x, y) in enumerate(batches, start=1):
         use_late = late_from is not None and t >= late_from
+        use_early = drop_from is None or t < drop_from
         before = [p.detach().clone() for p in twin.parameters()]
         for net, opt in ((model, reference), (twin, optimizer)):
-            opt.zero_grad()
-            ((net(x, use_late) - y) ** 2).mean().backward()
+            if t % 2 == 1:
+                quietly(opt.zero_grad)
+            else:
+                with torch.no_grad():
+                    for p in net.parameters():
+                        if p.grad is not None:
+                            p.grad.zero_()
+            if opt is optimizer and t % 2 == 1:
+                for pname, p in twin.named_parameters():
+                    if p.grad is not None and bool(p.grad.any()):
+                        which = ("do zero_grad() que a sua classe redefine" if own_zero_grad
+                                 else "de zero_grad()")
+                        raise AssertionError(
+                            f"{name}: no passo {t}, depois {which}, o parâmetro '{pname}' "
+                            "ainda tem gradiente: zero_grad() deve limpar o .grad de todos os "
+                            "parâmetros."
+                        )
+            if not use_early:
+                for p in net.early.parameters():
+                    p.grad = None
+            ((net(x, use_late, use_early) - y) ** 2).mean().backward()
             if opt is reference:
                 opt.step()
                 continue
@@ -784,12 +854,23 @@ def assert_optimizer_matches(
             f"{name}: depois do passo {t} de {steps}, o parâmetro '{pname}' não confere com "
             f"{type(reference).__name__} (maior diferença: {worst:.3g})."
         )
+        extra = hint
         waiting = pname.startswith("late") and (late_from is None or t < late_from)
+        dropped = pname.startswith("early") and drop_from is not None and t >= drop_from
+        state_hint = _state_hint(optimizer, names, pname)
         if pname.startswith("unused") or waiting:
             msg += (" Esse parâmetro ainda não recebeu gradiente (.grad é None): o otimizador "
                     "deve pulá-lo.")
+        elif dropped:
+            msg += (f" Esse parâmetro recebeu gradiente até o passo {drop_from - 1} e agora tem "
+                    ".grad None: o otimizador deve pulá-lo, sem aplicar o estado que guardou "
+                    "para ele.")
         elif pname.startswith("late"):
             msg += f" Esse parâmetro só recebe o primeiro gradiente no passo {late_from}."
+            extra = late_hint or hint
+        elif state_hint:
+            msg += state_hint
+            extra = ""
         elif stuck:
             msg += (
                 " O parâmetro não mudou: step() altera os próprios tensores (in-place), "
@@ -797,12 +878,118 @@ def assert_optimizer_matches(
             )
         elif t == 1:
             msg += " Já o primeiro passo difere."
-        raise AssertionError(msg + (" " + hint if hint else ""))
+        if worst < 1e-7 and not state_hint:
+            msg += (" A diferença é do tamanho do arredondamento de float32: alguma conta do "
+                    "step() sai do dtype do parâmetro (float64)?")
+        raise AssertionError(msg + (" " + extra if extra else ""))
     quietly(optimizer.zero_grad)
     expect(
-        all(p.grad is None or not bool(p.grad.any()) for p in twin.parameters()),
+        all(p.grad is None or not p.grad.any() for p in twin.parameters()),
         f"{name}: zero_grad() não limpou os gradientes.",
     )
+
+
+_DEFAULT_LR = {"sgd": 1e-3, "adam": 1e-3}
+
+
+def _dtype_name(t: torch.Tensor) -> str:
+    return str(t.dtype).replace("torch.", "")
+
+
+def _minimize_hint(f, x0: torch.Tensor, out: torch.Tensor, optimizer: str, lr: float,
+                   steps: int) -> str:
+    """A causa provável de um ``minimize`` errado, quando ela se reconhece; senão ``""``."""
+    from helpers.optim_paths import optimizer_path
+
+    if not isinstance(out, torch.Tensor) or out.shape != x0.shape:
+        return ""
+    if out.dtype != x0.dtype:
+        return (f"O resultado tem dtype {_dtype_name(out)}, mas x0 é {_dtype_name(x0)}: a cópia "
+                "de x0 deve manter o dtype.")
+    classes = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+    cls = classes.get(optimizer)
+    if cls is None:
+        return ""
+    if steps > 0 and torch.equal(out, x0):
+        return ("O resultado é o próprio x0: nenhum passo mudou a cópia. Confira o número de "
+                "passos e a ordem zero_grad, forward, backward, step.")
+
+    class NoZeroGrad(cls):
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            pass
+
+    other = "adam" if optimizer == "sgd" else "sgd"
+    start = x0.detach().tolist()
+    candidates: list[tuple[Callable, int, str]] = []
+    for k in (steps - 1, steps + 1):
+        if k >= 0:
+            candidates.append((lambda ps: cls(ps, lr=lr), k,
+                               f"O resultado confere com {k} passo{'s' if k != 1 else ''}, não "
+                               f"{steps}: confira o número de passos do loop."))
+    candidates.append((lambda ps: NoZeroGrad(ps, lr=lr), steps,
+                       "Os gradientes não são zerados a cada passo: sem zero_grad() antes do "
+                       "backward() eles se acumulam no .grad."))
+    candidates.append((lambda ps: classes[other](ps, lr=lr), steps,
+                       f"Com {optimizer!r}, o resultado confere com torch.optim."
+                       f"{classes[other].__name__}: cada nome deve usar o seu otimizador."))
+    candidates.append((lambda ps: cls(ps), steps,
+                       f"O resultado confere com o lr padrão ({_DEFAULT_LR[optimizer]}) do "
+                       f"{cls.__name__}: passe o lr recebido ao otimizador."))
+    if optimizer == "sgd":
+        for mu in (0.9, 0.5, 0.8, 0.95, 0.99, 0.1):
+            candidates.append((lambda ps, mu=mu: cls(ps, lr=lr, momentum=mu), steps,
+                               f"O resultado confere com SGD com momentum={mu}: use os valores "
+                               "padrão de tudo, menos lr."))
+    else:
+        candidates.append((lambda ps: torch.optim.AdamW(ps, lr=lr), steps,
+                           "O resultado confere com torch.optim.AdamW, que aplica weight "
+                           "decay: use torch.optim.Adam."))
+    for lam in (1e-4, 5e-4, 1e-3, 1e-2, 0.1, 1e-5):
+        candidates.append((lambda ps, lam=lam: cls(ps, lr=lr, weight_decay=lam), steps,
+                           f"O resultado confere com {cls.__name__} com weight_decay={lam}: use "
+                           "os valores padrão de tudo, menos lr."))
+    with ignore_warnings():
+        for make, k, message in candidates:
+            path = optimizer_path(f, start, make, k)
+            if len(path) == k + 1 and torch.allclose(out, path[-1].reshape(x0.shape),
+                                                     rtol=1e-6, atol=1e-9):
+                return message
+    return ""
+
+
+def assert_minimize_matches(
+    out: object,
+    expected: torch.Tensor,
+    f: Callable,
+    x0: torch.Tensor,
+    optimizer: str,
+    lr: float,
+    steps: int,
+    *,
+    name: str = "",
+    rtol: float | None = None,
+    atol: float | None = None,
+    hint: str = "",
+) -> None:
+    """``assert_close`` do resultado de ``minimize(f, x0, optimizer, lr, steps)``.
+
+    Introduzido na aula 06. O dtype deve ser o de ``x0``. Quando o valor não confere, a
+    mensagem diz a causa provável se o resultado coincide com um erro conhecido (um passo a
+    mais ou a menos, gradientes não zerados, o outro otimizador, lr ignorado, momentum ou
+    weight decay ligados, AdamW no lugar de Adam); senão acrescenta ``hint``.
+    """
+    name = name or f"minimize(f, x0, {optimizer!r}, lr={lr}, steps={steps})"
+    if isinstance(out, torch.Tensor) and out.dtype != x0.dtype:
+        raise AssertionError(f"{name}: o resultado tem dtype {_dtype_name(out)}, mas x0 é "
+                             f"{_dtype_name(x0)}: a cópia de x0 deve manter o dtype.")
+    try:
+        assert_close(out, expected, name, rtol=rtol, atol=atol)
+    except AssertionError:
+        cause = _minimize_hint(f, x0, out, optimizer, lr, steps) or hint
+        assert_close(out, expected, name, rtol=rtol, atol=atol, hint=cause)
+        raise
+
+
 # --- aula 07 ---
 
 

@@ -110,7 +110,8 @@ def minimize(f, x0: torch.Tensor, optimizer: str, lr: float, steps: int) -> torc
 
 # %% test="test_minimize" points=1
 import torch
-from helpers.checks import assert_close, assert_detached, expect, forbid, quietly, reseed
+from helpers.checks import (assert_close, assert_detached, assert_minimize_matches, expect, forbid,
+                            quietly, reseed)
 
 
 def _minimize(*args):
@@ -126,14 +127,16 @@ def _check_minimize_leaves_x0(f, x0, name, lr, steps):
     try:
         out = _minimize(f, x0, name, lr, steps)
     except ValueError as err:
-        raise AssertionError(f"minimize falhou com um x0 que tem requires_grad={rg}: {err}. "
-                             "A cópia de x0 precisa ser um tensor folha.") from None
+        raise AssertionError(f"minimize falhou: {err}. A cópia de x0 que o otimizador recebe "
+                             "precisa ser um tensor folha.") from None
     expect(torch.equal(x0.detach(), saved), "minimize alterou o x0 recebido: trabalhe numa cópia.")
     expect(x0.grad is None, "minimize deixou um .grad em x0: os gradientes devem ir para a cópia.")
     expect(x0.requires_grad == rg, f"minimize mudou o requires_grad de x0 (era {rg}).")
     assert_detached(out, "o resultado de minimize")
     expect(out.shape == x0.shape, f"o resultado tem shape {tuple(out.shape)}, mas x0 tem "
                                   f"{tuple(x0.shape)}.")
+    expect(out.dtype == x0.dtype, f"o resultado tem dtype {out.dtype}, mas x0 tem {x0.dtype}: a "
+                                  "cópia de x0 deve manter o dtype.")
     return out
 
 
@@ -147,10 +150,9 @@ _out = _check_minimize_leaves_x0(_bowl, _x0, "sgd", 0.1, 0)
 assert_close(_out, _x0, "minimize com steps=0", hint="Com steps=0 nenhum passo é dado.")
 for _name, _lr, _steps in (("sgd", 0.1, 100), ("adam", 0.05, 400)):
     _out = _check_minimize_leaves_x0(_bowl, _x0, _name, _lr, _steps)
-    assert_close(_out, torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64),
-                 f"minimize(f, x0, {_name!r}, lr={_lr}, steps={_steps})", rtol=0, atol=1e-2,
-                 hint="O ponto final deveria estar perto do mínimo de f.")
-_check_minimize_leaves_x0(_bowl, _x0.clone().requires_grad_(True), "sgd", 0.1, 5)
+    assert_minimize_matches(_out, torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), _bowl, _x0,
+                            _name, _lr, _steps, rtol=0, atol=1e-2,
+                            hint="O ponto final deveria estar perto do mínimo de f.")
 ### BEGIN HIDDEN TESTS
 def _reference_minimize(f, x0, name, lr, steps):
     x = x0.detach().clone().requires_grad_(True)
@@ -168,19 +170,17 @@ def _f(x):
 
 reseed()
 for _name in ("sgd", "adam"):
-    for _shape, _rg in (((3,), False), ((2, 3), True), ((), False)):
+    for _shape in ((3,), (2, 3), ()):
         _x0 = torch.randn(_shape, dtype=torch.float64)
-        if _rg:
-            _x0.requires_grad_(True)
         _out = _check_minimize_leaves_x0(_f, _x0, _name, 0.05, 7)
-        assert_close(_out, _reference_minimize(_f, _x0, _name, 0.05, 7),
-                     f"minimize(f, x0, {_name!r}, lr=0.05, steps=7)")
+        assert_minimize_matches(_out, _reference_minimize(_f, _x0, _name, 0.05, 7), _f, _x0,
+                                _name, 0.05, 7)
 ### END HIDDEN TESTS
 print("minimize (x0 intacto, resultado sem rastreamento, mínimo): testes visíveis OK")
 
 # %% test="test_minimize_steps" points=1
 import torch
-from helpers.checks import assert_close, expect, forbid, quietly, reseed
+from helpers.checks import assert_minimize_matches, expect, forbid, quietly, reseed
 
 
 def _minimize(*args):
@@ -189,24 +189,29 @@ def _minimize(*args):
                 reason="Escreva o ciclo zero_grad, forward, backward, step você mesmo."):
         return quietly(minimize, *args)
 
+
+def _square(x):
+    return (x**2).sum()
+
+
 reseed(0)
 _x0 = torch.randn(4, dtype=torch.float64)
 _lr = 0.1
 # em f = Σ x², um passo de SGD multiplica x por (1 − 2·lr): depois de k passos, x0·(1 − 2·lr)^k
 _saved = _x0.clone()
 for _steps in (1, 2, 3):
-    _out = _minimize(lambda x: (x**2).sum(), _x0, "sgd", _lr, _steps)
+    _out = _minimize(_square, _x0, "sgd", _lr, _steps)
     expect(torch.equal(_x0, _saved), "minimize alterou o x0 recebido: trabalhe numa cópia.")
-    assert_close(_out, _x0 * (1 - 2 * _lr) ** _steps, f"minimize(Σx², x0, 'sgd', lr={_lr}, "
-                 f"steps={_steps})",
-                 hint="Com SGD em Σx², cada passo multiplica x por (1 − 2·lr). Confira o número "
-                      "de passos e se os gradientes são zerados a cada passo.")
+    assert_minimize_matches(_out, _x0 * (1 - 2 * _lr) ** _steps, _square, _x0, "sgd", _lr, _steps,
+                            name=f"minimize(Σx², x0, 'sgd', lr={_lr}, steps={_steps})",
+                            hint="Com SGD em Σx², cada passo multiplica x por (1 − 2·lr).")
 # no primeiro passo o Adam anda quase exatamente lr em cada coordenada, contra o gradiente
-_out = _minimize(lambda x: (x**2).sum(), _x0, "adam", _lr, 1)
-assert_close(_out, _x0 - _lr * torch.sign(_x0), "minimize(Σx², x0, 'adam', lr=0.1, steps=1)",
-             rtol=0, atol=1e-6, hint="Com 'adam' o otimizador deve ser torch.optim.Adam.")
-expect(not torch.equal(_minimize(lambda x: (x**2).sum(), _x0, "sgd", _lr, 1),
-                       _minimize(lambda x: (x**2).sum(), _x0, "adam", _lr, 1)),
+_out = _minimize(_square, _x0, "adam", _lr, 1)
+assert_minimize_matches(_out, _x0 - _lr * torch.sign(_x0), _square, _x0, "adam", _lr, 1,
+                        name=f"minimize(Σx², x0, 'adam', lr={_lr}, steps=1)", rtol=0, atol=1e-6,
+                        hint="No primeiro passo, o Adam anda cerca de lr em cada coordenada.")
+expect(not torch.equal(_minimize(_square, _x0, "sgd", _lr, 1),
+                       _minimize(_square, _x0, "adam", _lr, 1)),
        "'sgd' e 'adam' deram o mesmo resultado: cada nome deve usar o seu otimizador.")
 ### BEGIN HIDDEN TESTS
 def _reference_minimize(f, x0, name, lr, steps):
@@ -227,10 +232,9 @@ reseed()
 for _name, _lr in (("sgd", 0.01), ("adam", 0.1), ("adam", 0.003), ("sgd", 0.002)):
     for _steps in (1, 2, 13, 40):
         _x0 = torch.randn(4, dtype=torch.float64)
-        assert_close(_minimize(_valley, _x0, _name, _lr, _steps),
-                     _reference_minimize(_valley, _x0, _name, _lr, _steps),
-                     f"minimize(f, x0, {_name!r}, lr={_lr}, steps={_steps})",
-                     hint="Confira o número de passos e o zero_grad a cada passo.")
+        assert_minimize_matches(_minimize(_valley, _x0, _name, _lr, _steps),
+                                _reference_minimize(_valley, _x0, _name, _lr, _steps),
+                                _valley, _x0, _name, _lr, _steps)
 ### END HIDDEN TESTS
 print("minimize (passos de SGD e Adam): testes visíveis OK")
 
@@ -353,10 +357,12 @@ print("parâmetros com estado:", len(opt.state), "de", sum(len(g["params"]) for 
 # `torch.optim.Optimizer` que aplica a regra acima: $g \leftarrow \nabla L + \lambda w$;
 # $v \leftarrow \mu v + g$; $w \leftarrow w - \eta v$, com um $v$ por parâmetro.
 #
-# - pule os parâmetros cujo `.grad` é `None`;
+# - pule os parâmetros cujo `.grad` é `None` (também um que já teve gradiente e tem um $v$
+#   guardado: sem gradiente neste passo, ele não se move);
 # - os testes treinam duas cópias de uma rede pequena (em `float64`) com os mesmos batches, uma
 #   com o seu otimizador e outra com `torch.optim.SGD`, e comparam os parâmetros depois de cada
-#   um de 20 passos, para várias combinações de `momentum` e `weight_decay`.
+#   um de 20 passos, para várias combinações de `momentum` e `weight_decay`. Em parte dos passos
+#   os gradientes são zerados com `zero_grad(set_to_none=False)`, que zera o `.grad` *in-place*.
 
 # %% exercise="ManualSGD"
 class ManualSGD(torch.optim.Optimizer):
@@ -407,12 +413,14 @@ from helpers.checks import assert_optimizer_matches, reseed
 _hint = ("Confira o momentum: v ← μ·v + g, um v guardado para cada parâmetro, começando de zero "
          "(no primeiro passo v = g).")
 reseed(0)
-assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}, hint=_hint)
+assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}, drop_from=6,
+                         hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _mu in ((0.1, 0.5), (0.02, 0.99)):
     assert_optimizer_matches(ManualSGD, torch.optim.SGD, {"lr": _lr, "momentum": _mu},
-                             late_from=5, as_list=True, hint=_hint)
+                             late_from=5, drop_from=int(torch.randint(3, 12, ())), as_list=True,
+                             hint=_hint)
 ### END HIDDEN TESTS
 print("ManualSGD (momentum): testes visíveis OK")
 
@@ -439,13 +447,15 @@ _hint = ("Com momentum e weight decay juntos, λ·w entra no gradiente antes do 
          "g ← ∇L + λ·w, depois v ← μ·v + g.")
 reseed(0)
 assert_optimizer_matches(ManualSGD, torch.optim.SGD,
-                         {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}, hint=_hint)
+                         {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}, drop_from=7,
+                         hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _lr, _mu, _lam in ((0.1, 0.5, 0.05), (0.01, 0.95, 0.3)):
     assert_optimizer_matches(ManualSGD, torch.optim.SGD,
                              {"lr": _lr, "momentum": _mu, "weight_decay": _lam},
-                             late_from=6, as_list=True, hint=_hint)
+                             late_from=6, drop_from=int(torch.randint(3, 12, ())), as_list=True,
+                             hint=_hint)
 ### END HIDDEN TESTS
 print("ManualSGD (momentum e weight decay): testes visíveis OK")
 
@@ -501,10 +511,10 @@ print("passo / lr:        ", (m / (1 - beta1)) / ((v / (1 - beta2)).sqrt() + 1e-
 #
 # Complete `ManualAdam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)`, subclasse de
 # `torch.optim.Optimizer`, com a regra acima: correção de viés, $\varepsilon$ depois da raiz,
-# $m$, $v$ e $t$ guardados por parâmetro; pule os parâmetros cujo `.grad` é `None`. Os testes
-# comparam com `torch.optim.Adam` (sem weight decay) ao longo de 20 passos, com vários `lr`,
-# `betas` e `eps`, e com um parâmetro que só recebe gradiente a partir de um passo no meio do
-# treino.
+# $m$, $v$ e $t$ guardados por parâmetro; pule os parâmetros cujo `.grad` é `None` (também os
+# que já têm estado guardado). Os testes comparam com `torch.optim.Adam` (sem weight decay) ao
+# longo de 20 passos, com vários `lr`, `betas` e `eps`, com um parâmetro que só recebe gradiente
+# a partir de um passo no meio do treino e com outro que deixa de recebê-lo.
 
 # %% exercise="ManualAdam"
 class ManualAdam(torch.optim.Optimizer):
@@ -547,10 +557,12 @@ _hint = ("Confira as médias móveis m e v (começando de zero) e a correção d
          "m / (1 − β1^t), v / (1 − β2^t).")
 reseed(0)
 assert_optimizer_matches(ManualAdam, torch.optim.Adam, {}, hint=_hint)
-assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, as_list=True, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, as_list=True, drop_from=6,
+                         hint=_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
-assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.003}, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.003},
+                         drop_from=int(torch.randint(3, 12, ())), hint=_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (valores padrão): testes visíveis OK")
 
@@ -588,15 +600,20 @@ print("ManualAdam (eps): testes visíveis OK")
 import torch
 from helpers.checks import assert_optimizer_matches, reseed
 
-_hint = ("O número de passos t da correção de viés é contado por parâmetro: um parâmetro que "
-         "recebe o primeiro gradiente no passo 5 do treino está no seu passo t = 1.")
+_hint = ("Confira as médias móveis m e v (começando de zero) e a correção de viés "
+         "m / (1 − β1^t), v / (1 − β2^t).")
+_late_hint = ("O número de passos t da correção de viés é contado por parâmetro: no passo em que "
+              "um parâmetro recebe o primeiro gradiente, o t dele é 1, qualquer que seja o passo "
+              "do treino.")
 reseed(0)
-assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, late_from=5, hint=_hint)
+assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.01}, late_from=5, hint=_hint,
+                         late_hint=_late_hint)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _late in (2, 9):
     assert_optimizer_matches(ManualAdam, torch.optim.Adam, {"lr": 0.02, "betas": (0.8, 0.99)},
-                             late_from=_late, as_list=True, hint=_hint)
+                             late_from=_late, drop_from=int(torch.randint(3, 12, ())),
+                             as_list=True, hint=_hint, late_hint=_late_hint)
 ### END HIDDEN TESTS
 print("ManualAdam (passos contados por parâmetro): testes visíveis OK")
 
