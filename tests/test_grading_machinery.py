@@ -15,7 +15,6 @@ from instructor.build import build_lesson
 from instructor.grading import run_as_student
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
-pytestmark = pytest.mark.xdist_group("machinery")  # the fixture lessons are graded once, in one worker
 
 
 @pytest.fixture(scope="module")
