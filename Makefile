@@ -1,11 +1,12 @@
-# Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes.
+# Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes,
+# `make test-browser` para os notebooks num navegador de verdade (precisa do Chromium).
 # VENV escolhe onde fica o ambiente (padrão: .venv).
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export VENV
 
-.PHONY: env lab test build grade
+.PHONY: env lab test test-browser build grade
 
 env:
 	@scripts/ensure-env.sh
@@ -15,6 +16,10 @@ lab: env
 
 test: env
 	$(BIN)/python -m pytest
+
+# One JupyterLab and one Chromium for the whole run: no xdist workers.
+test-browser: env
+	$(BIN)/python -m pytest -m browser -n 0 tests/test_browser.py
 
 build: env
 	$(BIN)/python -m instructor build $(ID)
