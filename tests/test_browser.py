@@ -52,6 +52,12 @@ SCREENSHOT_MAX_HEIGHT = 60000
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture skips
+    PlaywrightTimeout = TimeoutError
+
+
 def _missing(reason: str):
     if os.environ.get("MODULO4_REQUIRE_BROWSER"):
         pytest.fail(reason)
@@ -227,6 +233,7 @@ def browser():
 # ---------------------------------------------------------------------------
 
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+VALIDATE = f"{PANEL} .jp-NotebookPanel-toolbar .validate-button"
 
 # Done: no cell waits ([*]), some cell ran, and the kernel is idle. A cell that fails without
 # the raises-exception tag stops Run All and clears the queue: that also ends the wait.
@@ -266,7 +273,7 @@ class Run:
     lid: str
     cells: list[dict]  # the notebook's cells (nbformat)
     shown: list[dict]  # what the browser shows for each of them (CELLS)
-    toolbar: str
+    validate: bool  # nbgrader's Validate button shows in the notebook's toolbar
     menubar: list[str]
     sidebar: list[str]
     seconds: float
@@ -285,59 +292,103 @@ def _excerpt(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
-def open_notebook(browser, lab: Lab, path: str):
-    """A new page with the notebook open and its kernel idle."""
+@pytest.fixture(scope="session")
+def jupyter(browser, lab):
+    """One browser tab with JupyterLab loaded once (~10-40 s); each notebook opens in it."""
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(120_000)
-    # ?reset: a fresh workspace, so the page shows this notebook and only it.
-    page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")
+    _load(page, lab)
+    yield page
+    page.close()
+
+
+def _load(page, lab: Lab) -> None:
+    # ?reset: a fresh workspace, nothing reopened from an earlier session.
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    page.wait_for_selector("#jp-menu-panel .lm-MenuBar-item")
+
+
+def _menu(page, top: str, command: str) -> None:
+    """Clicks menu ``top`` of the menu bar, then its item that runs ``command``."""
+    page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=re.compile(f"^{top}$")).click()
+    page.locator(f'.lm-Menu-item[data-command="{command}"]').click()
+
+
+def open_notebook(page, path: str) -> None:
+    """File → Open from Path…, then waits for the cells and the kernel."""
+    _menu(page, "File", "filebrowser:open-path")
+    page.locator(".jp-Dialog input").fill(path)
+    page.keyboard.press("Enter")
     page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell")
     page.wait_for_selector(f'{PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]')
-    return page
 
 
-def run_all(browser, lab: Lab, lid: str, kind: str) -> Run:
+def close_notebook(page, lab: Lab, path: str) -> None:
+    """File → Close Tab, discarding the outputs; then its kernel ends (JupyterLab keeps it)."""
+    try:
+        page.keyboard.press("Escape")
+        _menu(page, "File", "application:close")
+        discard = page.locator(".jp-Dialog button", has_text="Discard")
+        try:
+            discard.click(timeout=5_000)
+        except PlaywrightTimeout:
+            pass  # nothing ran, nothing to discard
+        page.wait_for_selector(PANEL, state="detached", timeout=30_000)
+    except Exception:
+        _load(page, lab)  # a page left in a strange state: the next notebook gets a fresh one
+    finally:
+        lab.shut_down_kernel_of(path)
+
+
+def run_all(page, lab: Lab, lid: str, kind: str) -> Run:
     """Opens ``<kind>/<lid>.ipynb``, runs Run → Run All Cells, waits and reads the page."""
     path = f"{kind}/{lid}.ipynb"
     cells = json.loads((lab.root / path).read_text(encoding="utf-8"))["cells"]
-    page = open_notebook(browser, lab, path)
     try:
+        open_notebook(page, path)
         start = time.monotonic()
-        page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-        page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+        _menu(page, "Run", "runmenu:run-all")
         panel = page.locator(PANEL)
         page.wait_for_function(RUN_ALL_DONE, arg=panel.element_handle(), timeout=RUN_ALL_S * 1000, polling=500)
         seconds = time.monotonic() - start
         try:
             page.wait_for_function(SETTLED, arg=panel.element_handle(), timeout=SETTLE_S * 1000, polling=500)
-        except Exception:  # the checks below say what did not render
+        except PlaywrightTimeout:  # the checks say what did not render
             pass
         run = Run(
             lid, cells,
             shown=panel.evaluate(CELLS),
-            toolbar=page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").inner_text(),
+            validate=page.locator(VALIDATE).is_visible(),
             menubar=page.locator("#jp-menu-panel .lm-MenuBar-itemLabel").all_inner_texts(),
-            sidebar=[t.get_attribute("title") or "" for t in page.locator(".jp-SideBar .lm-TabBar-tab").all()],
+            sidebar=_sidebar(page),
             seconds=seconds,
         )
         _screenshot(page, _artifacts() / f"{lid}-{kind}.png")
         _record_time(f"{lid}-{kind}", seconds)
         return run
     finally:
-        lab.shut_down_kernel_of(path)
-        page.close()
+        close_notebook(page, lab, path)
+
+
+def _sidebar(page) -> list[str]:
+    return [tab.get_attribute("title") or "" for tab in page.locator(".jp-SideBar .lm-TabBar-tab").all()]
 
 
 def _screenshot(page, path: Path) -> None:
     """The whole notebook: the window grows to the notebook's height, then the picture."""
-    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # more width
-    scroller = f"{PANEL} .jp-WindowedPanel-outer"
-    hidden = page.locator(scroller).evaluate("s => s.scrollHeight - s.clientHeight")
+    open_sidebar = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if open_sidebar.count():
+        open_sidebar.click()  # the notebook gets the width of the file browser
+    scroller = page.locator(f"{PANEL} .jp-WindowedPanel-outer")
+    hidden = scroller.evaluate("s => s.scrollHeight - s.clientHeight")
     height = min(VIEWPORT["height"] + max(hidden, 0), SCREENSHOT_MAX_HEIGHT)
     page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
-    page.locator(scroller).evaluate("s => { s.scrollTop = 0; }")
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        scroller.evaluate("s => { s.scrollTop = 0; }")
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(VIEWPORT)
 
 
 def _check_shape(run: Run) -> None:
@@ -369,10 +420,10 @@ def _lesson_param(lid: str):
 
 
 @pytest.mark.parametrize("lid", [_lesson_param(lid) for lid in LESSONS])
-def test_blank_notebook_runs_to_the_end_and_every_test_says_not_answered(browser, lab, lid):
+def test_blank_notebook_runs_to_the_end_and_every_test_says_not_answered(jupyter, lab, lid):
     release = notebook(REPO, "release", lid)
     assert release.exists(), f"{release} não existe: rode `python -m instructor build {lid}`"
-    run = run_all(browser, lab, lid, "blank")
+    run = run_all(jupyter, lab, lid, "blank")
     _check_shape(run)
     silent = []
     for i, cell, shown in run.code():
@@ -385,10 +436,10 @@ def test_blank_notebook_runs_to_the_end_and_every_test_says_not_answered(browser
 
 
 @pytest.mark.parametrize("lid", [_lesson_param(lid) for lid in LESSONS])
-def test_solved_notebook_runs_clean_with_plots_widgets_and_validate(browser, lab, lid):
+def test_solved_notebook_runs_clean_with_plots_widgets_and_validate(jupyter, lab, lid):
     source = notebook(REPO, "source", lid)
     assert source.exists(), f"{source} não existe: rode `python -m instructor build {lid}`"
-    run = run_all(browser, lab, lid, "solved")
+    run = run_all(jupyter, lab, lid, "solved")
     _check_shape(run)
     problems = []
 
@@ -414,8 +465,8 @@ def test_solved_notebook_runs_clean_with_plots_widgets_and_validate(browser, lab
     if plots and not any(any(s["images"]) for _, _, s in run.code()):
         problems.append("a aula desenha gráficos e nenhuma imagem apareceu")
 
-    if "Validate" not in run.toolbar:
-        problems.append(f"sem o botão Validate na barra do notebook: {run.toolbar!r}")
+    if not run.validate:
+        problems.append("sem o botão Validate do nbgrader na barra do notebook")
     if any(label.strip().lower() == "nbgrader" for label in run.menubar):
         problems.append(f"menu Nbgrader do instrutor visível: {run.menubar}")
     for title in run.sidebar:
@@ -425,35 +476,39 @@ def test_solved_notebook_runs_clean_with_plots_widgets_and_validate(browser, lab
     assert not problems, f"{run.lid}:\n" + "\n".join(problems)
 
 
-def test_student_lab_has_validate_and_none_of_the_instructor_tools(browser, lab):
-    """Every menu, the command palette, the sidebars and the server, not only the toolbar."""
+def test_student_lab_has_validate_and_none_of_the_instructor_tools(jupyter, lab):
+    """Every menu, the command palette, the sidebars and the server; and Validate answers."""
     lid = next((lid for lid in LESSONS if (lab.root / "blank" / f"{lid}.ipynb").exists()), None)
     if lid is None:
         pytest.skip("nenhum notebook em release/")
-    page = open_notebook(browser, lab, f"blank/{lid}.ipynb")
+    page, path = jupyter, f"blank/{lid}.ipynb"
     try:
+        open_notebook(page, path)
         labels = []
         for item in page.locator("#jp-menu-panel .lm-MenuBar-item").all():
             item.click()
             labels += page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
             page.keyboard.press("Escape")
-        page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=re.compile(r"^View$")).click()
-        page.locator('.lm-Menu-item[data-command="apputils:activate-command-palette"]').click()
+        _menu(page, "View", "apputils:activate-command-palette")
         palette = page.locator(".lm-CommandPalette-itemLabel").all_inner_texts()
-        sidebar = [t.get_attribute("title") or "" for t in page.locator(".jp-SideBar .lm-TabBar-tab").all()]
-        toolbar = page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").inner_text()
-        _screenshot(page, _artifacts() / "student-lab.png")
+        page.keyboard.press("Escape")
+        sidebar = _sidebar(page)
+        # Validate works, not only shows: nbgrader runs the blank notebook and names a failure.
+        page.locator(VALIDATE).click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(timeout=RUN_ALL_S * 1000)
+        result = dialog.inner_text()
+        page.keyboard.press("Escape")
     finally:
-        lab.shut_down_kernel_of(f"blank/{lid}.ipynb")
-        page.close()
+        close_notebook(page, lab, path)
 
     assert len(palette) > 50, "a paleta de comandos não abriu"
-    assert "Validate" in toolbar
     for place, texts in (("menus", labels), ("paleta", palette), ("barra lateral", sidebar)):
         shown = [t for t in texts if any(tool.lower() in t.lower() for tool in INSTRUCTOR_TOOLS)]
         assert not shown, f"ferramentas do instrutor nos {place}: {shown}"
+    assert "Validation Results" in result and STUB_MESSAGE in result, f"Validate respondeu: {result[:500]!r}"
     # The server side: nbgrader's instructor handlers are off, the student's Validate is on
     # (GET on a POST-only handler: 405, not 404).
-    for path in ("/formgrader", "/formgraders", "/assignments", "/courses"):
-        assert lab.api(path)[0] == 404, f"{path} responde: a extensão do instrutor está ligada"
+    for endpoint in ("/formgrader", "/formgraders", "/assignments", "/courses"):
+        assert lab.api(endpoint)[0] == 404, f"{endpoint} responde: a extensão do instrutor está ligada"
     assert lab.api("/assignments/validate")[0] == 405
