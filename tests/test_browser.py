@@ -49,6 +49,9 @@ SETTLE_S = 30  # widgets and images rendering after the last cell ran
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOT_MAX_HEIGHT = 60000
 
+# One server and one browser for all: run with -n 0 (make test-browser). The xdist group
+# would keep them in one worker, but pytest 9.2 ignores the group xdist 3.8 writes into the
+# node id, so under `-n 2` each worker starts its own (slower, still correct).
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
@@ -65,12 +68,10 @@ def _missing(reason: str):
 
 
 def _chromium() -> str | None:
-    if os.environ.get("MODULO4_CHROMIUM"):
-        return os.environ["MODULO4_CHROMIUM"]
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    return None
+    candidates = [os.environ.get("MODULO4_CHROMIUM")] if os.environ.get("MODULO4_CHROMIUM") else [
+        shutil.which(name) for name in ("chromium", "chromium-browser")
+    ]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 def _artifacts() -> Path:
