@@ -236,15 +236,37 @@ def browser():
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 VALIDATE = f"{PANEL} .jp-NotebookPanel-toolbar .validate-button"
 
-# Done: no cell waits ([*]), some cell ran, and the kernel is idle. A cell that fails without
-# the raises-exception tag stops Run All and clears the queue: that also ends the wait.
-RUN_ALL_DONE = """panel => {
-    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
-        .map(p => p.textContent.trim());
-    const status = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
-    return prompts.length > 0 && !prompts.some(p => p.includes('*'))
-        && prompts.some(p => /\\[\\d+\\]/.test(p)) && status === 'idle';
-}"""
+# The kernel's status and each code cell's prompt: "[*]:" runs now, "[ ]:" waits or never ran.
+STATE = """panel => ({
+    status: panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status,
+    prompts: [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim()),
+})"""
+HALT_S = 10  # idle this long with cells left unrun: Run All stopped at an error
+
+
+def wait_run_all(page, timeout_s: float) -> dict:
+    """Waits for Run All to finish: the last code cell ran, or the run stopped at an error.
+
+    JupyterLab shows queued cells as "[ ]:" like cells that will never run, and the kernel is
+    idle for an instant between two cells: an early stop is told by a quiet that lasts.
+    """
+    panel = page.locator(PANEL)
+    deadline = time.monotonic() + timeout_s
+    last, since = None, time.monotonic()
+    while True:
+        state = panel.evaluate(STATE)
+        prompts, idle = state["prompts"], state["status"] == "idle"
+        if state != last:
+            last, since = state, time.monotonic()
+        ran = [bool(re.fullmatch(r"\[\d+\]:", p)) for p in prompts]
+        if idle and ran and ran[-1]:
+            return state
+        if idle and any(ran) and "[*]:" not in prompts and time.monotonic() - since > HALT_S:
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Run All não terminou em {timeout_s:.0f} s; kernel {state['status']}, prompts {prompts}")
+        page.wait_for_timeout(500)
+
 
 # Images decoded and widget views drawn (or given up with an error message). A widget view's
 # output has no data-mime-type, unlike every other output.
@@ -350,7 +372,11 @@ def run_all(page, lab: Lab, lid: str, kind: str) -> Run:
         start = time.monotonic()
         _menu(page, "Run", "runmenu:run-all")
         panel = page.locator(PANEL)
-        page.wait_for_function(RUN_ALL_DONE, arg=panel.element_handle(), timeout=RUN_ALL_S * 1000, polling=500)
+        try:
+            wait_run_all(page, RUN_ALL_S)
+        except AssertionError:
+            page.screenshot(path=str(_artifacts() / f"{lid}-{kind}-timeout.png"))
+            raise
         seconds = time.monotonic() - start
         try:
             page.wait_for_function(SETTLED, arg=panel.element_handle(), timeout=SETTLE_S * 1000, polling=500)
