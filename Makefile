@@ -1,11 +1,13 @@
-# Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes.
+# Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes,
+# `make test-student` para o curso onde o aluno o encontra: os notebooks num navegador de
+# verdade (`make test-browser`, precisa do Chromium) e num ambiente como o do Colab.
 # VENV escolhe onde fica o ambiente (padrão: .venv).
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export VENV
 
-.PHONY: env lab test build grade
+.PHONY: env lab test test-browser test-student build grade
 
 env:
 	@scripts/ensure-env.sh
@@ -15,6 +17,13 @@ lab: env
 
 test: env
 	$(BIN)/python -m pytest
+
+# One JupyterLab and one Chromium for the whole run: no xdist workers.
+test-browser: env
+	$(BIN)/python -m pytest -m browser -n 0 tests/test_browser.py
+
+test-student: env
+	$(BIN)/python -m pytest -m "browser or student" -n 0 tests/test_browser.py tests/test_colab.py
 
 build: env
 	$(BIN)/python -m instructor build $(ID)

@@ -23,7 +23,7 @@ if [ ! -f "$stamp" ]; then
   echo "Preparando o ambiente em $venv (a primeira vez leva alguns minutos)..."
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar on \
-    $(PYTHON="$python" scripts/torch-index.sh) -c constraints.txt -e ".[course,instructor,test]"
+    $(PYTHON="$python" scripts/torch-index.sh) -c constraints.txt -e ".[course,instructor,test,browser]"
   rm -f "$venv"/.modulo4-*
   touch "$stamp"
 fi
