@@ -52,6 +52,9 @@ __all__ = [
     "ImageClassifier",
     "substitute",
     "assert_minimize_matches",
+    "UnmovedTensor",
+    "unmoved",
+    "expect_moved",
 ]
 
 
@@ -993,6 +996,35 @@ def assert_minimize_matches(
 # --- aula 07 ---
 
 
+class UnmovedTensor(torch.Tensor):
+    """Tensor de um batch de teste que ainda não passou por ``.to(...)``.
+
+    Introduzido na aula 07 (``train_one_epoch``): os testes rodam na CPU, onde
+    ``x.to(device)`` não muda nada que se veja; este tipo torna o movimento visível. O
+    ``.to(...)`` dele (com quaisquer argumentos) devolve um tensor comum, e
+    ``expect_moved`` falha com um tensor que ainda é deste tipo.
+    """
+
+    def to(self, *args, **kwargs) -> torch.Tensor:
+        return self.as_subclass(torch.Tensor).to(*args, **kwargs)
+
+
+def unmoved(tensor: torch.Tensor) -> UnmovedTensor:
+    """``tensor`` como ``UnmovedTensor`` (os mesmos dados). Introduzido na aula 07."""
+    return tensor.as_subclass(UnmovedTensor)
+
+
+def expect_moved(tensor: object, what: str) -> None:
+    """Falha se ``tensor`` é um ``UnmovedTensor``: ele não passou por ``.to(device)``.
+
+    Introduzido na aula 07; ``what`` começa a frase ("Um batch chegou ao modelo").
+    """
+    expect(
+        not isinstance(tensor, UnmovedTensor),
+        f"{what} sem passar por .to(device): mova x e y para `device` em cada batch.",
+    )
+
+
 class LossRecorder:
     """Função de perda que registra cada chamada: valor, tamanho do batch e gradiente novo.
 
@@ -1002,7 +1034,8 @@ class LossRecorder:
     ``grads`` o gradiente dessa perda em relação a ``params`` (``None`` onde ela não depende
     do parâmetro). Esse gradiente é calculado à parte (``torch.autograd.grad`` com
     ``retain_graph=True``), sem tocar em nenhum ``.grad``: é o que o ``optimizer.step()``
-    seguinte deveria ver, se os gradientes antigos foram zerados.
+    seguinte deveria ver, se os gradientes antigos foram zerados. Rótulos ``UnmovedTensor``
+    (que não passaram por ``.to(device)``) falham com ``expect_moved``.
     """
 
     def __init__(self, loss_fn: Callable, params: Iterable[torch.Tensor] | None = None):
@@ -1013,6 +1046,7 @@ class LossRecorder:
         self.grads: list[list[torch.Tensor | None] | None] = []
 
     def __call__(self, output, target, *args, **kwargs):
+        expect_moved(target, "Os rótulos de um batch chegaram à perda")
         loss = self.loss_fn(output, target, *args, **kwargs)
         self.values.append(float(loss.detach()))
         self.sizes.append(len(target))
@@ -1089,7 +1123,12 @@ def mnist_test_accuracy(model: torch.nn.Module) -> float:
     correct = 0
     with torch.no_grad():
         for xb, yb in zip(x.split(1000), y.split(1000)):
-            out = model(xb)
+            with runtime_error_as_failure(
+                f"O modelo, num batch de teste de shape {tuple(xb.shape)}",
+                "O modelo deve receber os batches (N, 1, 28, 28) do loader como estão: achatar é "
+                "trabalho do modelo (nn.Flatten() como primeira camada), não do loop de treino.",
+            ):
+                out = model(xb)
             expect(
                 isinstance(out, torch.Tensor) and tuple(out.shape) == (len(xb), 10),
                 "O modelo deveria devolver logits de shape (N, 10) para um batch (N, 1, 28, 28), "
@@ -1107,7 +1146,8 @@ class ImageClassifier(torch.nn.Module):
     Introduzido na aula 07: como os modelos da aula, ela mesma achata a entrada; um batch
     que chega achatado (ou com outro shape) falha com uma mensagem que diz que o loop não
     deve mexer no shape. ``batchnorm=True`` e ``dropout > 0`` dão uma rede cujo modo
-    (train/eval) muda o resultado e, com BatchNorm, o estado (as médias acumuladas).
+    (train/eval) muda o resultado e, com BatchNorm, o estado (as médias acumuladas). Um
+    batch ``UnmovedTensor`` (que não passou por ``.to(device)``) falha com ``expect_moved``.
     """
 
     def __init__(
@@ -1126,6 +1166,7 @@ class ImageClassifier(torch.nn.Module):
         self.net = torch.nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expect_moved(x, "Um batch chegou ao modelo")
         expected = (1, self.side, self.side)
         expect(
             x.dim() == 4 and tuple(x.shape[1:]) == expected,

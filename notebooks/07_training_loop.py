@@ -234,7 +234,10 @@ import math
 import torch
 from torch import nn
 from helpers.checks import (ForwardRecorder, ImageClassifier, LossRecorder, StepRecorder, expect,
-                            quietly, reseed)
+                            quietly, reseed, runtime_error_as_failure, unmoved)
+
+LIST_LOADER = ("O loader pode ser qualquer iterável de batches (x, y), como esta lista (sem "
+               ".dataset): conte os exemplos pelos próprios batches.")
 
 
 def _check_gradients(seen, fresh):
@@ -260,14 +263,18 @@ def _check_gradients(seen, fresh):
 
 
 def _check_epoch(model, batches, optimizer):
+    """batches: lista de (x, y) que só viram tensores comuns depois de um .to(...)."""
     model.eval()  # train_one_epoch precisa ligar o modo de treino sozinha
     before = [p.detach().clone() for p in model.parameters()]
     loss_fn = LossRecorder(nn.CrossEntropyLoss(), model.parameters())
     with ForwardRecorder(model) as rec, StepRecorder(optimizer) as steps:
-        result = quietly(train_one_epoch, model, batches, loss_fn, optimizer, torch.device("cpu"))
+        with runtime_error_as_failure("train_one_epoch com uma lista de batches", LIST_LOADER):
+            result = quietly(train_one_epoch, model, batches, loss_fn, optimizer,
+                             torch.device("cpu"))
     n = len(batches)
-    expect(len(rec.calls) == n,
-           f"O modelo foi chamado {len(rec.calls)} vezes para {n} batches: um forward por batch.")
+    expect(len(rec.calls) >= n,
+           f"O modelo foi chamado {len(rec.calls)} vezes para {n} batches: faça um forward por "
+           "batch.")
     expect(all(training for training, _ in rec.calls),
            "O forward rodou em modo de avaliação: coloque o modelo em modo de treino no começo "
            "da época (ele pode chegar em modo eval).")
@@ -295,13 +302,14 @@ def _check_epoch(model, batches, optimizer):
 reseed(0)
 _sizes = [8, 8, 8, 3]
 _x = [torch.randn(n, 1, 4, 4) * (3 if n == 3 else 1) for n in _sizes]
-_batches = [(x, torch.randint(0, 3, (len(x),))) for x in _x]
+_batches = [(unmoved(x), unmoved(torch.randint(0, 3, (len(x),)))) for x in _x]
 _model = ImageClassifier()
 _check_epoch(_model, _batches, torch.optim.SGD(_model.parameters(), lr=0.1, momentum=0.9))
 ### BEGIN HIDDEN TESTS
 reseed()
 for _sizes in ([5, 5, 5, 5, 1], [16, 9], [7]):
-    _batches = [(torch.randn(n, 1, 4, 4), torch.randint(0, 3, (n,))) for n in _sizes]
+    _batches = [(unmoved(torch.randn(n, 1, 4, 4)), unmoved(torch.randint(0, 3, (n,))))
+                for n in _sizes]
     _model = ImageClassifier(hidden=10)
     _check_epoch(_model, _batches, torch.optim.Adam(_model.parameters(), lr=0.01))
 ### END HIDDEN TESTS
@@ -313,7 +321,8 @@ import math
 
 import torch
 from torch import nn
-from helpers.checks import ImageClassifier, assert_close, expect, quietly, reseed
+from helpers.checks import (ImageClassifier, assert_close, expect, quietly, reseed,
+                            runtime_error_as_failure)
 from helpers.loaders import TensorLoader
 
 # Com um loader de verdade (o do curso), o treino aprende: a perda cai de época em época.
@@ -351,8 +360,12 @@ for _make_opt in (lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
     _opt, _ref_opt = _make_opt(_model.parameters()), _make_opt(_ref.parameters())
     for _epoch in range(2):
         _model.eval()
-        _got = quietly(train_one_epoch, _model, _batches, nn.CrossEntropyLoss(), _opt,
-                       torch.device("cpu"))
+        with runtime_error_as_failure(
+                "train_one_epoch com uma lista de batches",
+                "O loader pode ser qualquer iterável de batches (x, y), como uma lista (sem "
+                ".dataset): conte os exemplos pelos próprios batches."):
+            _got = quietly(train_one_epoch, _model, _batches, nn.CrossEntropyLoss(), _opt,
+                           torch.device("cpu"))
         _want = _reference_epoch(_ref, _batches, nn.CrossEntropyLoss(), _ref_opt)
         for (_name, _p), _q in zip(_model.named_parameters(), _ref.parameters()):
             assert_close(_p, _q, f"{_name} depois da época {_epoch + 1}")
@@ -436,7 +449,8 @@ import math
 
 import torch
 from torch import nn
-from helpers.checks import ImageClassifier, assert_tuple, expect, quietly, reseed
+from helpers.checks import (ForwardRecorder, ImageClassifier, assert_tuple, expect, quietly, reseed,
+                            runtime_error_as_failure)
 
 
 def _uneven_data(model, sizes):
@@ -459,25 +473,38 @@ def _check_values(model, sizes):
         batch_losses = [loss_fn(model(xb), yb).item() for xb, yb in batches]
     batch_accs = [(model(xb).argmax(1) == yb).float().mean().item() for xb, yb in batches]
     model.train()  # evaluate precisa ligar o modo de avaliação sozinha
-    out = quietly(evaluate, model, batches, loss_fn, torch.device("cpu"))
+    with ForwardRecorder(model) as rec:
+        with runtime_error_as_failure(
+                "evaluate com uma lista de batches",
+                "O loader pode ser qualquer iterável de batches (x, y), como uma lista (sem "
+                ".dataset): conte os exemplos pelos próprios batches."):
+            out = quietly(evaluate, model, batches, loss_fn, torch.device("cpu"))
+    # só quando o forward rodou mesmo em modo de treino (com Dropout/BatchNorm, muda o valor)
+    mode = (" O forward rodou em modo de treino: coloque o modelo em modo de avaliação."
+            if any(training for training, _ in rec.calls) else "")
     assert_tuple(out, 2, "evaluate", "(perda média, acurácia)")
     loss, acc = out
     expect(isinstance(loss, float) and isinstance(acc, float),
            f"evaluate deve devolver dois floats (.item()), mas devolveu "
            f"({type(loss).__name__}, {type(acc).__name__}).")
+    expect(not (math.isclose(loss, ref_acc, rel_tol=1e-5, abs_tol=1e-6)
+                and math.isclose(acc, ref_loss, rel_tol=1e-5, abs_tol=1e-6)),
+           "evaluate devolveu (acurácia, perda): a ordem é (perda média, acurácia).")
     expect(not 1 < acc <= 100, f"A acurácia {acc} parece uma porcentagem: devolva uma fração de 0 a 1.")
     expect(0 <= acc <= 1, f"A acurácia deve ficar entre 0 e 1, mas deu {acc}.")
     if not math.isclose(acc, ref_acc, rel_tol=1e-6, abs_tol=1e-6):
-        hint = " Conte os acertos de todos os batches e divida pelo total de exemplos."
+        hint = mode or " Conte os acertos de todos os batches e divida pelo total de exemplos."
         if math.isclose(acc, sum(batch_accs) / len(batch_accs), rel_tol=1e-6):
             hint = (" Parece a média simples das acurácias dos batches: o último batch é menor; "
                     "conte os acertos e divida pelo total de exemplos.")
         elif math.isclose(acc, batch_accs[-1], rel_tol=1e-6):
             hint = " Parece a acurácia só do último batch."
+        elif acc == 0 < ref_acc < 1:
+            hint = " Parece uma divisão inteira (//): divida os acertos pelo total com /."
         raise AssertionError(f"evaluate devolveu acurácia {acc:.6f}, mas a do loader é {ref_acc:.6f}."
-                             + hint + " O modelo estava em modo de avaliação?")
+                             + hint)
     if not math.isclose(loss, ref_loss, rel_tol=1e-5, abs_tol=1e-6):
-        hint = " O modelo estava em modo de avaliação?"
+        hint = mode
         if math.isclose(loss, sum(batch_losses) / len(batch_losses), rel_tol=1e-5):
             hint = (" Parece a média simples das perdas dos batches: pondere cada uma pelo "
                     "número de exemplos do batch.")
@@ -516,8 +543,9 @@ def _check_mode(model, loader):
     torch.set_grad_enabled(True)  # as células seguintes precisam dele ligado
     expect(grad_left_on, "evaluate deixou o rastreamento de gradientes desligado: desligue-o só "
                          "em volta dos forwards, com um bloco with.")
-    expect(len(rec.calls) == len(loader),
-           f"O modelo foi chamado {len(rec.calls)} vezes para {len(loader)} batches.")
+    expect(len(rec.calls) >= len(loader),
+           f"O modelo foi chamado {len(rec.calls)} vezes para {len(loader)} batches: faça um "
+           "forward por batch.")
     expect(all(not training for training, _ in rec.calls),
            "O forward rodou em modo de treino: coloque o modelo em modo de avaliação.")
     expect(all(not grad_on for _, grad_on in rec.calls),
@@ -597,41 +625,70 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> 
 
 # %% test="test_fit" points=3
 import torch
-from helpers.checks import expect, quietly, substitute
+from helpers.checks import expect, quietly, runtime_error_as_failure, substitute
+
+OWN_LOOP = ("fit deve chamar train_one_epoch e evaluate pelo nome e só passar os loaders a elas, "
+            "sem percorrê-los com um loop próprio (o teste troca as duas funções).")
+
+
+class _FakeLoader:
+    """Loader de mentira: só as versões espiãs o recebem; percorrê-lo é um erro."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __len__(self):  # uma barra de progresso pede o len
+        return 3
+
+    def __iter__(self):
+        raise AssertionError(f"fit percorreu o {self.name} por conta própria. " + OWN_LOOP)
+
+    def __repr__(self):
+        return self.name
 
 
 def _check_fit(epochs):
     net, criterion = torch.nn.Linear(2, 2), torch.nn.CrossEntropyLoss()
     opt, dev = torch.optim.SGD(net.parameters(), lr=0.1), torch.device("cpu")
-    train_batches, val_batches = ["batches de treino"], ["batches de validação"]
+    train_batches, val_batches = _FakeLoader("train_loader"), _FakeLoader("val_loader")
     calls, trained, validated = [], [], []
 
-    def same(loader, batches):  # um loader embrulhado numa barra de progresso também vale
-        return loader is batches or getattr(loader, "iterable", None) is batches
+    def which(loader):  # um loader embrulhado numa barra de progresso também vale
+        for batches in (train_batches, val_batches):
+            if loader is batches or getattr(loader, "iterable", None) is batches:
+                return batches.name
+        return "outro loader"
 
     def spy_train(model, loader, loss_fn, optimizer, device):
-        expect(same(loader, train_batches), "fit passou a train_one_epoch outro loader: o de treino.")
+        name = which(loader)
+        expect(name == "train_loader", f"fit passou a train_one_epoch "
+               f"{'o val_loader' if name == 'val_loader' else 'outro loader'}: treine no "
+               "train_loader.")
         expect((model, loss_fn, optimizer, device) == (net, criterion, opt, dev),
                "fit deve passar a train_one_epoch o modelo, a perda, o otimizador e o device "
                "que recebeu.")
-        calls.append("train")
+        calls.append("train_one_epoch(train_loader)")
         trained.append(1.0 + 0.37 * len(trained))
         return trained[-1]
 
     def spy_evaluate(model, loader, loss_fn, device):
         expect((model, loss_fn, device) == (net, criterion, dev),
                "fit deve passar a evaluate o modelo, a perda e o device que recebeu.")
-        if not same(loader, val_batches):  # avaliar também no treino é permitido
+        calls.append(f"evaluate({which(loader)})")
+        if which(loader) != "val_loader":
             return 9.0, 0.0
-        calls.append("val")
         validated.append((0.5 + 0.11 * len(validated), 0.25 + 0.07 * len(validated)))
         return validated[-1]
 
     with substitute(globals(), train_one_epoch=spy_train, evaluate=spy_evaluate):
-        history = quietly(fit, net, train_batches, val_batches, criterion, opt, epochs, dev)
-    expect(calls == ["train", "val"] * epochs,
-           f"Com epochs={epochs}, fit deveria chamar train_one_epoch e depois evaluate (no "
-           f"val_loader) a cada época, mas a ordem das chamadas foi {calls}.")
+        with runtime_error_as_failure("fit com train_one_epoch e evaluate de teste", OWN_LOOP):
+            history = quietly(fit, net, train_batches, val_batches, criterion, opt, epochs, dev)
+    expect(calls, "fit não chamou train_one_epoch nem evaluate. " + OWN_LOOP)
+    # avaliar também no treino é permitido: a ordem conferida ignora essas chamadas
+    order = [c for c in calls if c != "evaluate(train_loader)"]
+    expect(order == ["train_one_epoch(train_loader)", "evaluate(val_loader)"] * epochs,
+           f"Com epochs={epochs}, fit deveria chamar train_one_epoch(train_loader) e depois "
+           f"evaluate(val_loader) a cada época, mas as chamadas foram {calls}.")
     expect(isinstance(history, dict), f"fit deve devolver um dict, mas devolveu {type(history).__name__}.")
     for key in ("train_loss", "val_loss", "val_acc"):
         expect(key in history, f"Falta a chave '{key}' no histórico devolvido por fit.")
@@ -823,13 +880,14 @@ def train_mnist(device) -> nn.Module:
 
 # %%
 start = time.perf_counter()
+mnist_model, mnist_error = None, None
 try:
     mnist_model = train_mnist(device)
     print(f"train_mnist levou {time.perf_counter() - start:.1f} s")
-except NotImplementedError:
+except NotImplementedError as err:  # os testes abaixo mostram este aviso
     print("train_mnist ainda não foi respondido: escreva a sua solução na célula acima e rode "
           "as duas células de novo.")
-    mnist_model = None
+    mnist_error = err
 
 # %% test="test_train_mnist_95" points=4
 from helpers.checks import expect, mnist_test_accuracy
@@ -839,6 +897,8 @@ ensure_mnist()  # sem os arquivos do MNIST, a mensagem diz como consegui-los
 expect("mnist_model" in globals(),
        "mnist_model não existe: a célula que treina o modelo (logo depois de train_mnist) não "
        "rodou até o fim. Rode-a e veja o erro dela.")
+if globals().get("mnist_error") is not None:  # em branco: o aviso de "não respondido"
+    raise NotImplementedError(f"train_mnist: {mnist_error} Depois rode de novo a célula de treino.")
 expect(mnist_model is not None,
        "mnist_model é None: train_mnist ainda não foi respondido. Responda o exercício e rode "
        "de novo a célula de treino antes deste teste.")
@@ -856,6 +916,8 @@ ensure_mnist()  # sem os arquivos do MNIST, a mensagem diz como consegui-los
 expect("mnist_model" in globals(),
        "mnist_model não existe: a célula que treina o modelo (logo depois de train_mnist) não "
        "rodou até o fim. Rode-a e veja o erro dela.")
+if globals().get("mnist_error") is not None:  # em branco: o aviso de "não respondido"
+    raise NotImplementedError(f"train_mnist: {mnist_error} Depois rode de novo a célula de treino.")
 expect(mnist_model is not None,
        "mnist_model é None: train_mnist ainda não foi respondido. Responda o exercício e rode "
        "de novo a célula de treino antes deste teste.")

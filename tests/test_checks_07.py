@@ -1,5 +1,5 @@
-"""helpers.checks, bloco da aula 07: LossRecorder, StepRecorder, ImageClassifier, substitute e
-mnist_test_accuracy."""
+"""helpers.checks, bloco da aula 07: LossRecorder, StepRecorder, ImageClassifier, substitute,
+mnist_test_accuracy e UnmovedTensor (unmoved, expect_moved)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from helpers.checks import (
     ImageClassifier,
     LossRecorder,
     StepRecorder,
+    UnmovedTensor,
+    expect_moved,
     mnist_test_accuracy,
     substitute,
+    unmoved,
 )
 
 
@@ -106,3 +109,44 @@ def test_mnist_test_accuracy_rejects_wrong_output_shape(monkeypatch):
     )
     with pytest.raises(AssertionError, match=r"\(N, 10\)"):
         mnist_test_accuracy(nn.Sequential(nn.Flatten(), nn.Linear(784, 5)))
+
+
+def test_mnist_test_accuracy_explains_a_model_that_expects_flattened_input(monkeypatch):
+    import helpers.loaders
+
+    monkeypatch.setattr(
+        helpers.loaders, "mnist_tensors", lambda train, device: (torch.zeros(3, 1, 28, 28), torch.zeros(3, dtype=torch.int64))
+    )
+    with pytest.raises(AssertionError, match=r"RuntimeError: mat1 and mat2.*nn\.Flatten\(\)"):
+        mnist_test_accuracy(nn.Linear(784, 10))
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda t, d: t.to(d),
+        lambda t, d: t.to(d, non_blocking=True),
+        lambda t, d: t.to(device=d),
+        lambda t, d: t.to("cpu"),
+        lambda t, d: t.float().to(d),
+    ],
+)
+def test_unmoved_tensor_becomes_a_plain_tensor_after_any_to(move):
+    x = unmoved(torch.randn(2, 1, 4, 4))
+    assert isinstance(x, UnmovedTensor) and isinstance(x * 2, UnmovedTensor) and len(x) == 2
+    moved = move(x, torch.device("cpu"))
+    assert type(moved) is torch.Tensor and torch.equal(moved, x.as_subclass(torch.Tensor))
+    expect_moved(moved, "x")
+
+
+def test_unmoved_batches_fail_in_the_model_and_in_the_loss():
+    model = ImageClassifier()
+    x, y = unmoved(torch.randn(4, 1, 4, 4)), unmoved(torch.randint(0, 3, (4,)))
+    with pytest.raises(AssertionError, match=r"sem passar por \.to\(device\)"):
+        model(x)
+    loss_fn = LossRecorder(nn.CrossEntropyLoss(), model.parameters())
+    with pytest.raises(AssertionError, match="rótulos"):
+        loss_fn(model(x.to("cpu")), y)
+    xs, ys = [t.to("cpu") for t in (x, y)]
+    loss_fn(model(xs), ys).backward()
+    assert loss_fn.sizes == [4]
