@@ -1024,7 +1024,7 @@ except RuntimeError as err:
 
 # %%
 torch.manual_seed(0)
-fig, axes = plt.subplots(1, 3, figsize=(11, 2.8), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(11, 2.8))  # cada painel com a sua escala: as contagens diferem muito
 for ax, n_in in zip(axes, (16, 256, 4096)):
     layer = nn.Linear(n_in, 256)
     bound = 1 / n_in**0.5
