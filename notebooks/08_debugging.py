@@ -243,19 +243,97 @@ def _check_diagnose(kind, n):
                        "cai: compare o fim da validação com o MÍNIMO dela, não com o início.",
         "diverging": "A perda de treino termina acima de onde começou.",
     }
+    # dicas para os enganos mais comuns numa curva "ok" (o ruído faz a perda subir um pouco)
+    specific = {
+        ("ok", "diverging"): "A perda de treino sobe um pouco de uma época para outra (ruído), "
+                             "mas é finita e termina bem abaixo da primeira: releia a regra de "
+                             "diverging.",
+        ("ok", "overfitting"): "A validação acompanha o treino e não termina 10% acima do "
+                               "mínimo dela: releia a regra de overfitting.",
+        ("ok", "slow"): "A perda de treino já está plana no fim: compare a queda relativa de "
+                        "cada uma das últimas épocas com 1% (relativo ao valor da perda).",
+    }
     expect(got == kind, f"Com curvas de {n} épocas do tipo '{kind}', diagnose devolveu "
-           f"{got!r}. {hints[kind]}")
+           f"{got!r}. {specific.get((kind, got), hints[kind])}")
+
+
+def _scaled_noisy(values, scale, noise=0.0005):
+    # ruído multiplicativo bem pequeno (até 0,1%), para não esconder a regra que a curva testa
+    return [float(scale * v * (1 + noise * torch.randn(()).clamp(-2, 2))) for v in values]
+
+
+def _from_drops(n, drop):
+    # perda de treino a partir da queda relativa de cada época: drop(e) < 0 é subida
+    values = [2.0]
+    for e in range(1, n):
+        values.append(values[-1] * (1 - drop(e)))
+    return values
+
+
+def _valley(n, low, rise):
+    # validação em V: cai até o mínimo na época `low` e termina `rise` (fração) acima dele
+    return [1.0 + 0.5 * (low - e) / low if e <= low else 1.0 + rise * (e - low) / (n - 1 - low)
+            for e in range(n)]
+
+
+def _rule_probes(n):
+    """Curvas que separam cada regra do diagnóstico: (treino, validação, esperado, dica)."""
+    early, late = max(1, n // 4), max(math.ceil(n / 3), round(0.4 * n))
+    in_last_quarter = min(n - 2, math.ceil(0.75 * n))
+    flat_end = _from_drops(n, lambda e: 0.15 if e < n - 3 else 0.004)
+    steady = _from_drops(n, lambda e: 0.03)
+    probes = [
+        (flat_end, _valley(n, early, 0.045), "ok",
+         "a validação termina só uns 4,5% acima do mínimo dela: menos de 10% não é overfitting."),
+        (steady, _valley(n, early, 0.045), "slow",
+         "a validação termina só uns 4,5% acima do mínimo dela (menos de 10% não é "
+         "overfitting), e o treino ainda cai 3% por época."),
+        (_from_drops(n, lambda e: 0.05), _valley(n, late, 0.22), "overfitting",
+         f"a validação tem o mínimo na época {late} (contando de 0, antes do último terço), "
+         "termina uns 22% acima dele (mais que 10%) e o treino segue caindo."),
+        (steady, _valley(n, in_last_quarter, 0.15), "slow",
+         f"o mínimo da validação está na época {in_last_quarter} (contando de 0), dentro do "
+         f"último terço das {n} épocas: isso não conta como overfitting (e o treino ainda cai "
+         "3% por época)."),
+        (_from_drops(n, lambda e: 0.15 if e <= late else -0.03), _valley(n, late, 0.22), "ok",
+         f"depois do mínimo da validação (época {late}, contando de 0) a perda de treino "
+         "SOBE (sem passar da primeira): overfitting exige que o treino continue caindo."),
+    ]
+    for drops, kind, why in (
+        ((0.02, 0.02, 0.02), "slow",
+         "o treino cai uns 2% em cada uma das três últimas épocas: isso é mais de 1% por época."),
+        ((0.004, 0.004, 0.004), "ok",
+         "o treino cai só uns 0,4% em cada uma das três últimas épocas: menos de 1% não é slow."),
+        ((0.0, 0.0, 0.024), "ok",
+         "só a última época cai mais de 1% (2,4%); as anteriores ficam paradas: slow olha as "
+         "últimas três épocas, não só a última."),
+    ):
+        train = _from_drops(n, lambda e, d=drops: 0.1 if e < n - 3 else d[e - (n - 3)])
+        probes.append((train, [1.2 * v for v in train], kind, why))
+    return probes
+
+
+def _check_rules(n):
+    for train, val, kind, why in _rule_probes(n):
+        scale = float(torch.empty(()).uniform_(0.2, 5.0))
+        got = quietly(diagnose, _scaled_noisy(train, scale), _scaled_noisy(val, scale))
+        expect(got == kind, f"Com curvas de {n} épocas, diagnose devolveu {got!r}, mas o "
+               f"esperado é {kind!r}: {why}")
 
 
 reseed(0)
 for _n in (6, 10, 30):
     for _kind in ("ok", "slow", "overfitting", "diverging"):
         _check_diagnose(_kind, _n)
+for _n in (6, 9, 12, 20, 30):
+    _check_rules(_n)
 ### BEGIN HIDDEN TESTS
 reseed()
 for _n in (6, 7, 10, 15, 30, 40):
     for _kind in ("ok", "slow", "overfitting", "diverging"):
         _check_diagnose(_kind, _n)
+for _n in (6, 9, 12, 20, 30):
+    _check_rules(_n)
 ### END HIDDEN TESTS
 print("diagnose: testes visíveis OK")
 
@@ -413,6 +491,7 @@ def log_history(writer, history: dict[str, list[float]]) -> None:
 
 
 # %% test="test_log_history" points=2
+import os
 import tempfile
 import warnings
 import torch
@@ -439,8 +518,14 @@ def _check_log_history(history):
         quietly(log_history, writer, history)
         writer.close()
         scalars = read_scalars(logdir)
+        subfolders = sorted(entry.name for entry in os.scandir(logdir) if entry.is_dir())
     n = len(history["train_loss"])
     for key, tag in _TAGS.items():
+        if tag not in scalars and subfolders:
+            raise AssertionError(
+                f"A tag '{tag}' não foi gravada (tags gravadas: {sorted(scalars)}), mas "
+                f"apareceram subpastas {subfolders}: add_scalars grava cada curva numa "
+                "subpasta, com outra tag. Use add_scalar, uma tag por curva.")
         expect(tag in scalars, f"A tag '{tag}' não foi gravada (tags gravadas: "
                f"{sorted(scalars)}). Use add_scalar com exatamente essa tag.")
         steps = [step for step, _ in scalars[tag]]
@@ -552,7 +637,7 @@ def dead_parameters(model: nn.Module) -> list[str]:
 # %% test="test_dead_parameters" points=2
 import torch
 from torch import nn
-from helpers.checks import assert_names, quietly, reseed
+from helpers.checks import assert_names, expect, quietly, reseed
 
 
 class _Probe(nn.Module):
@@ -561,18 +646,22 @@ class _Probe(nn.Module):
     def __init__(self):
         super().__init__()
         self.offset = nn.Parameter(torch.full((3,), -2.0))  # parâmetro direto: vem primeiro
+        self.balance = nn.Parameter(torch.tensor([1.0, 0.0]))
         self.embed = nn.Linear(6, 8)
         self.norm = nn.BatchNorm1d(8)  # tem buffers, que não são parâmetros
         self.frozen = nn.Linear(8, 8)
         self.frozen.requires_grad_(False)
         self.dead = nn.Linear(8, 8)
         self.unused = nn.Linear(8, 8)
+        self.tiny = nn.Linear(8, 3)
         self.head = nn.Linear(8, 3)
 
     def forward(self, x):
         h = self.norm(torch.relu(self.embed(x)))
+        h = h * (self.balance[0] - self.balance[1])  # gradiente [g, -g]: soma zero, não é zero
         h = self.frozen(h) + 0 * self.dead(h)  # caminho morto: gradiente só de zeros
-        return self.head(h) + torch.relu(self.offset)  # relu(-2) = 0: gradiente zero
+        out = self.head(h) + 1e-6 * self.tiny(h)  # gradiente pequeno (até ~1e-5), mas vivo
+        return out + torch.relu(self.offset)  # relu(-2) = 0: gradiente zero
 
 
 _WHY = {
@@ -584,41 +673,50 @@ _WHY = {
     "unused.bias": "camada que o forward não usa: .grad é None",
     "offset": "passa por relu de um valor negativo: .grad só tem zeros",
     "embed.weight": "recebe gradiente (algumas entradas são zero, não todas)",
+    "balance": "recebe gradiente: as entradas não são zero, só a soma (e a média) delas é",
+    "tiny.weight": "recebe gradiente pequeno (perto de 1e-5), mas não zero: não use tolerância",
+    "tiny.bias": "recebe gradiente pequeno (perto de 1e-5), mas não zero: não use tolerância",
     "norm.running_mean": "é um buffer, não um parâmetro",
     "norm.running_var": "é um buffer, não um parâmetro",
     "norm.num_batches_tracked": "é um buffer, não um parâmetro",
 }
+_DEAD = ["offset", "frozen.weight", "frozen.bias", "dead.weight", "dead.bias", "unused.weight",
+         "unused.bias"]
+
+
+def _check_probe(rows):
+    model = _Probe()
+    x = torch.randn(rows, 6)
+    x[:, int(torch.randint(0, 6, ()))] = 0  # essa coluna de embed.weight recebe gradiente zero
+    model(x).pow(2).sum().backward()
+    grads = {name: None if p.grad is None else p.grad.clone()
+             for name, p in model.named_parameters()}
+    got = quietly(dead_parameters, model)
+    for name, p in model.named_parameters():
+        kept = p.grad is None if grads[name] is None else (
+            p.grad is not None and torch.equal(p.grad, grads[name]))
+        expect(kept, f"Depois de dead_parameters(model), o .grad de '{name}' mudou: a função "
+               "só deve ler os gradientes, sem zero_grad() nem outra alteração.")
+    assert_names(got, _DEAD, _WHY, "dead_parameters(model)", source="de model.named_parameters()")
+
 
 reseed(0)
-_model = _Probe()
-_x = torch.randn(16, 6)
-_x[:, 0] = 0  # a coluna 0 de embed.weight recebe gradiente zero; o resto não
-_model(_x).pow(2).sum().backward()
-assert_names(quietly(dead_parameters, _model),
-             ["offset", "frozen.weight", "frozen.bias", "dead.weight", "dead.bias",
-              "unused.weight", "unused.bias"], _WHY, "dead_parameters(model)",
-             source="de model.named_parameters()")
+_check_probe(16)
 ### BEGIN HIDDEN TESTS
 reseed()
-_model = _Probe()
-_x = torch.randn(9, 6)
-_x[:, int(torch.randint(0, 6, ()))] = 0
-_model(_x).pow(2).sum().backward()
-assert_names(quietly(dead_parameters, _model),
-             ["offset", "frozen.weight", "frozen.bias", "dead.weight", "dead.bias",
-              "unused.weight", "unused.bias"], _WHY, "dead_parameters(model)",
-             source="de model.named_parameters()")
+_check_probe(9)
 ### END HIDDEN TESTS
 print("dead_parameters: testes visíveis OK")
 
 # %% test="test_dead_parameters_random" points=1
 import torch
 from torch import nn
-from helpers.checks import assert_names, quietly, reseed
+from helpers.checks import assert_names, expect, quietly, reseed
 
 
 class _Chain(nn.Module):
-    """Blocos lineares com um papel sorteado cada: vivo, congelado, morto (ReLU) ou sem uso."""
+    """Blocos lineares com um papel sorteado cada: vivo, vivo com gradiente pequeno, congelado,
+    morto (ReLU) ou sem uso."""
 
     def __init__(self, roles):
         super().__init__()
@@ -638,6 +736,8 @@ class _Chain(nn.Module):
                 continue
             if role == "dead_relu":
                 out = out + torch.relu(block(out))  # soma zero e o gradiente dele é zero
+            elif role == "tiny":
+                out = out + 1e-6 * torch.tanh(block(out))  # gradiente pequeno, mas não zero
             else:
                 out = torch.tanh(block(out))
         return out
@@ -646,24 +746,31 @@ class _Chain(nn.Module):
 def _check_chain(roles):
     model = _Chain(roles)
     model(torch.randn(7, 5)).pow(2).sum().backward()
-    expected = [f"blocks.{i}.{kind}" for i, role in enumerate(roles) if role != "live"
+    expected = [f"blocks.{i}.{kind}" for i, role in enumerate(roles) if role not in ("live", "tiny")
                 for kind in ("weight", "bias")]
     why = {f"blocks.{i}.{kind}": {"live": "recebe gradiente",
                                   "frozen": "camada congelada: .grad é None",
                                   "unused": "camada que o forward não usa: .grad é None",
-                                  "dead_relu": "ReLU morta: .grad só tem zeros"}[role]
+                                  "dead_relu": "ReLU morta: .grad só tem zeros",
+                                  "tiny": "recebe gradiente pequeno, mas não zero: não use "
+                                          "tolerância"}[role]
            for i, role in enumerate(roles) for kind in ("weight", "bias")}
-    assert_names(quietly(dead_parameters, model), expected, why, "dead_parameters(model)",
-                 source="de model.named_parameters()")
+    grads = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
+    got = quietly(dead_parameters, model)
+    for (name, p), old in zip(model.named_parameters(), grads):
+        kept = p.grad is None if old is None else p.grad is not None and torch.equal(p.grad, old)
+        expect(kept, f"Depois de dead_parameters(model), o .grad de '{name}' mudou: a função "
+               "só deve ler os gradientes, sem zero_grad() nem outra alteração.")
+    assert_names(got, expected, why, "dead_parameters(model)", source="de model.named_parameters()")
 
 
 reseed(0)
-_check_chain(["live", "dead_relu", "live", "frozen", "live", "unused", "live"])
+_check_chain(["live", "dead_relu", "live", "frozen", "tiny", "live", "unused", "live"])
 ### BEGIN HIDDEN TESTS
 reseed()
-_roles = ["live", "frozen", "unused", "dead_relu"]
+_roles = ["live", "frozen", "unused", "dead_relu", "tiny"]
 for _ in range(4):
-    _picked = ["live"] + [_roles[int(i)] for i in torch.randint(0, 4, (6,))] + ["live"]
+    _picked = ["live"] + [_roles[int(i)] for i in torch.randint(0, 5, (6,))] + ["live"]
     _check_chain(_picked)
 ### END HIDDEN TESTS
 print("dead_parameters (modelos sorteados): testes visíveis OK")
@@ -802,7 +909,78 @@ def _fresh_grad_norm(model, loss_fn, x, y):
     """Norma total do gradiente da perda, numa cópia (o modelo do teste fica intacto)."""
     clone = copy.deepcopy(model)
     grads = torch.autograd.grad(loss_fn(clone(x), y), list(clone.parameters()))
-    return torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])).item(), grads
+    return _total(grads), grads
+
+
+def _total(tensors):
+    return torch.linalg.vector_norm(torch.stack([t.norm() for t in tensors])).item()
+
+
+def _near(got, want):
+    return abs(got - want) <= 1e-3 * abs(want)
+
+
+def _norm_hint(got, norm, max_norm, grads, stale, loss):
+    """O engano que explica a norma devolvida, se for um dos comuns."""
+    candidates = [
+        (_total([g + s for g, s in zip(grads, stale)]),
+         "Esse valor inclui os gradientes antigos do modelo: eles foram zerados antes do "
+         "backward?"),
+        (min(norm, max_norm), "Essa é a norma depois do corte; devolva a de antes."),
+        (grads[0].norm().item(), "Essa é a norma só do primeiro parâmetro: a norma total junta "
+                                 "os gradientes de todos."),
+        (norm**2, "Esse é o quadrado da norma."),
+        (sum(g.norm().item() for g in grads), "Essa é a soma das normas de cada parâmetro, não "
+                                              "a norma de todos os gradientes juntos como um "
+                                              "único vetor."),
+        (sum(g.abs().sum().item() for g in grads), "Essa é a norma L1 (soma dos valores "
+                                                   "absolutos); o corte usa a norma 2, o padrão."),
+        (loss, "Esse é o valor da perda, não a norma do gradiente."),
+    ]
+    for value, hint in candidates:
+        if _near(got, value):
+            return hint
+    return ("Devolva a norma total de todos os gradientes juntos, medida depois do backward() "
+            "e antes do corte.")
+
+
+def _step_hint(delta, lr, norm, max_norm, grads, stale):
+    """O engano que explica o passo dado, se for um dos comuns (None quando o passo está certo)."""
+    g = torch.cat([t.flatten() for t in grads])
+    right = lr * g * min(1.0, max_norm / norm)
+    candidates = [
+        (right, None),
+        (lr * g, "Os parâmetros andaram como num passo sem corte: o corte precisa agir nos "
+                 "gradientes depois do backward() e antes do step()."),
+        (lr * g * max_norm / norm,
+         f"A norma ({norm:.6g}) já estava abaixo de max_norm ({max_norm:.6g}), mas o passo "
+         "ficou do tamanho de max_norm: o corte só diminui gradientes grandes, nunca aumenta os "
+         "pequenos."),
+        (2 * right, "Os parâmetros andaram o dobro do esperado: step() foi chamado duas vezes?"),
+        (lr * g.clamp(-max_norm, max_norm),
+         "Cada valor do gradiente foi cortado separadamente (como faz clip_grad_value_), o que "
+         "muda a direção do passo: corte a norma total."),
+        (lr * torch.cat([(t * min(1.0, max_norm / t.norm().item())).flatten() for t in grads]),
+         "Cada parâmetro foi cortado separadamente: é a norma TOTAL, de todos os gradientes "
+         "juntos, que deve ficar em max_norm."),
+    ]
+    both = torch.cat([(t + s).flatten() for t, s in zip(grads, stale)])
+    candidates.append((lr * both * min(1.0, max_norm / both.norm().item()),
+                       "O passo usou os gradientes antigos somados aos novos: eles foram "
+                       "zerados antes do backward?"))
+    for want, hint in candidates:
+        if (delta - want).norm() <= 1e-3 * want.norm() + 1e-7:
+            return hint
+    moved, expected = delta.norm().item(), right.norm().item()
+    cosine = torch.nn.functional.cosine_similarity(delta, g, dim=0).item()
+    if cosine > 0.9999:
+        return (f"O passo tem a direção do gradiente, mas o tamanho de um corte em "
+                f"{moved / lr:.6g}, e não em max_norm = {max_norm:.6g}: o corte usou o "
+                "max_norm recebido?")
+    return (f"Os parâmetros andaram {moved:.6g} numa direção diferente da do gradiente (o "
+            f"esperado era {expected:.6g} na direção dele): confira a ordem zero_grad, forward, "
+            "backward, corte, step, e corte a norma total (todos os gradientes multiplicados "
+            "pelo mesmo fator).")
 
 
 def _check_sgd(max_norm, scale):
@@ -810,38 +988,26 @@ def _check_sgd(max_norm, scale):
     loss_fn = nn.MSELoss()
     x, y = torch.randn(20, 6), scale * torch.randn(20, 3)
     model(x).sum().backward()  # gradientes velhos no modelo: precisam ser zerados
+    stale = [p.grad.clone() for p in model.parameters()]
     norm, grads = _fresh_grad_norm(model, loss_fn, x, y)
+    with torch.no_grad():
+        loss = loss_fn(model(x), y).item()
     before = [p.detach().clone() for p in model.parameters()]
     lr = 0.1
     got = quietly(clipped_step, model, loss_fn, x, y, torch.optim.SGD(model.parameters(), lr=lr),
                   max_norm)
     expect(got is not None, "clipped_step deve devolver a norma total (um float).")
     got = float(got)
-    stale = "Os gradientes antigos foram zerados antes do backward?"
     expect(abs(got - norm) <= 1e-4 * norm,
-           f"clipped_step devolveu {got:.4g}, mas a norma total do gradiente antes do corte é "
-           f"{norm:.4g}." + (" Essa é a norma depois do corte." if abs(got - max_norm) < 1e-3
-                             else f" {stale}"))
-    delta = [b - p.detach() for b, p in zip(before, model.parameters())]
-    moved = torch.linalg.vector_norm(torch.stack([d.norm() for d in delta])).item()
-    expected_move = lr * min(norm, max_norm)
-    expect(moved <= expected_move * 1.001 + 1e-7,
-           f"Os parâmetros andaram {moved:.4g}, mais que lr * max_norm = {lr * max_norm:.4g}: "
-           "o corte veio antes do step()? É a norma TOTAL (de todos os gradientes juntos) "
-           "que deve ficar em max_norm.")
-    expect(abs(moved - expected_move) <= 1e-3 * expected_move,
-           f"Os parâmetros andaram {moved:.4g}, mas com o corte o passo de SGD deveria ter "
-           f"tamanho {expected_move:.4g}. " + stale)
-    flat_delta = torch.cat([d.flatten() for d in delta])
-    flat_grad = torch.cat([g.flatten() for g in grads])
-    cosine = torch.nn.functional.cosine_similarity(flat_delta, flat_grad, dim=0).item()
-    expect(cosine > 0.9999,
-           "O passo mudou a direção do gradiente: corte a norma total (todos os gradientes "
-           "multiplicados pelo mesmo fator), não cada valor ou cada parâmetro separadamente.")
+           f"clipped_step devolveu {got:.6g}, mas a norma total do gradiente antes do corte é "
+           f"{norm:.6g}. " + _norm_hint(got, norm, max_norm, grads, stale, loss))
+    delta = torch.cat([(b - p.detach()).flatten() for b, p in zip(before, model.parameters())])
+    hint = _step_hint(delta, lr, norm, max_norm, grads, stale)
+    expect(hint is None, f"Com max_norm = {max_norm:.6g} e norma {norm:.6g}: {hint}")
 
 
 reseed(0)
-_check_sgd(max_norm=0.5, scale=10.0)  # norma bem acima de max_norm: o corte age
+_check_sgd(max_norm=0.3, scale=10.0)  # norma bem acima de max_norm: o corte age
 _check_sgd(max_norm=1e3, scale=1.0)   # norma abaixo: passo normal
 ### BEGIN HIDDEN TESTS
 def _check_reference(make_optimizer, max_norm):
