@@ -28,6 +28,6 @@ test-student: env
 build: env
 	$(BIN)/python -m instructor build $(ID)
 
+# make grade (todas as aulas com entregas) ou make grade ID=01_requires_grad; ARGS=--force etc.
 grade: env
-	@test -n "$(ID)" || (echo "uso: make grade ID=01_requires_grad" >&2; exit 2)
-	$(BIN)/python -m instructor grade $(ID)
+	$(BIN)/python -m instructor grade $(ID) $(ARGS)

@@ -1,4 +1,4 @@
-"""python -m instructor build [ids...] | grade <id> | tryout <id> <file.py>"""
+"""python -m instructor build [ids...] | grade [ids...] | tryout <id> <file.py>"""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import tempfile
 from pathlib import Path
 
 from .build import BuildError, build_lesson, lesson_id, readme_table, with_readme_table
-from .grading import GradingError, autograde, generate_assignment, load_config, sandbox
+from .grading import GradingError, generate_assignment, sandbox
 from .layout import REPO, lesson_files, notebook
+from .task import Limits
 
 
 def lessons(ids: list[str]) -> list[Path]:
@@ -46,25 +47,22 @@ def build(ids: list[str]) -> None:
         print("README.md: tabela de aulas atualizada")
 
 
-def grade(assignment: str, course: Path = REPO) -> None:
-    """Autogrades every submitted/<aluno>/<id>/ and prints the scores from the gradebook."""
-    config = load_config(course)
-    if not (course / "source" / assignment).is_dir():
-        raise GradingError(f"não existe source/{assignment}: rode `python -m instructor build {assignment}`")
-    submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}"))
-    if not submitted:
-        raise GradingError(
-            f"nenhuma entrega em submitted/<aluno>/{assignment}/: use `nbgrader collect {assignment}` "
-            "ou `nbgrader zip_collect`"
-        )
-    generate_assignment(config, assignment)
-    print(f"{'aluno':<24} {'pontos':>7} {'máximo':>7}")
-    for student in submitted:
-        scores = autograde(config, assignment, student)
-        got = sum(s for s, _ in scores.values())
-        top = sum(m for _, m in scores.values())
-        print(f"{student:<24} {got:>7g} {top:>7g}")
-    print(f"\nNotas detalhadas: `nbgrader export`; devolutivas: `nbgrader generate_feedback {assignment}`.")
+def grade_class(args) -> None:
+    from .classgrade import Options, grade
+    from .collect import from_zip
+
+    course = args.course.resolve()
+    if args.zip:
+        if len(args.assignments) != 1:
+            raise GradingError("--zip precisa de exatamente uma aula: python -m instructor grade 01_requires_grad --zip x.zip")
+        try:
+            from_zip(course, args.assignments[0], args.zip)
+        except ValueError as err:
+            raise GradingError(str(err)) from None
+    limits = Limits(budget_s=args.tempo, memory_mb=args.memoria, output_bytes=args.saida)
+    options = Options(force=args.force, limits=limits, sandbox=args.sandbox, scheduler=args.scheduler,
+                      workers=args.workers)
+    grade(course, args.assignments, options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="gera source/ e release/ a partir de notebooks/")
     p_build.add_argument("ids", nargs="*", help="aulas (padrão: todas)")
-    p_grade = sub.add_parser("grade", help="corrige as entregas de uma aula")
-    p_grade.add_argument("assignment")
+    p_grade = sub.add_parser("grade", help="corrige as entregas de uma, várias ou todas as aulas")
+    p_grade.add_argument("assignments", nargs="*", help="aulas (padrão: todas as que têm entregas)")
     p_grade.add_argument("--course", type=Path, default=REPO, help="pasta do curso (padrão: este repositório)")
+    p_grade.add_argument("--zip", type=Path, help="arquivo .zip baixado do AVA (nbgrader zip_collect)")
+    p_grade.add_argument("--force", action="store_true", help="corrige de novo até o que não mudou")
+    p_grade.add_argument("--scheduler", help="endereço de um cluster Dask existente (padrão: um local)")
+    p_grade.add_argument("--workers", type=int, help="processos do cluster local (padrão: um por núcleo)")
+    p_grade.add_argument("--tempo", type=int, default=Limits.budget_s, help="segundos por entrega (notebook inteiro)")
+    p_grade.add_argument("--memoria", type=int, default=Limits.memory_mb, help="MiB de memória por kernel")
+    p_grade.add_argument("--saida", type=int, default=Limits.output_bytes, help="bytes de saída por entrega")
+    p_grade.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
+                         help="isola cada kernel com bubblewrap (auto: onde funciona)")
     p_try = sub.add_parser("tryout", help="roda os testes de uma aula (ocultos inclusive) contra um arquivo")
     p_try.add_argument("assignment")
     p_try.add_argument("implementation", type=Path, help="arquivo .py com as funções/classes dos exercícios")
@@ -87,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print(report(args.assignment, args.implementation))
         else:
-            grade(args.assignment, args.course.resolve())
+            grade_class(args)
     except (BuildError, GradingError) as e:
         print(f"erro: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,147 @@
+"""One submission graded in its own working copy: the unit of work a Dask worker runs.
+
+A ``Job`` carries everything as bytes (instructor notebook, an empty gradebook holding the
+assignment, the submission), so a worker on another machine needs only the course's Python
+environment, not the course folder. The worker runs nbgrader's autograde and feedback in a
+throwaway course directory with its own gradebook and returns a ``Result``: scores,
+comments, the autograded notebook, the feedback page and what happened. It never touches the
+course's gradebook: the grader merges results there, one at a time (gradebook.py).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import layout
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per submission, not per cell (the class-grading issue): wall time for the whole
+    notebook, memory of the kernel, output of the whole notebook."""
+
+    budget_s: int = 900
+    memory_mb: int = 2048
+    output_bytes: int = 2_000_000
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    lesson: str
+    student: str
+    source: bytes  # the instructor notebook (solutions, hidden tests)
+    template_db: bytes  # a gradebook that knows the assignment and no student
+    submission: bytes  # the student's notebook, already read and normalized (collect.py)
+    timestamp: str | None
+    limits: Limits
+    sandbox: bool
+    expected_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    lesson: str
+    student: str
+    grades: dict[str, tuple[float | None, float]]  # grade_id: (auto_score, max_score)
+    comments: dict[str, str | None]  # solution grade_id: nbgrader's auto comment
+    flags: list[dict]  # {"code", "cell", "message"}
+    autograded: bytes | None = None
+    feedback: bytes | None = None
+    seconds: float = 0.0
+    log: str = ""
+
+
+def _config(course: Path, job: Job, home: Path, report: Path):
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from . import sandbox
+    from .bounded import BoundedExecute, LimitedKernelManager
+    from .grading import load_config
+
+    config = load_config(course)
+    config.Autograde.autograde_preprocessors = [BoundedExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                                LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                                CheckCellMetadata]
+    limits = job.limits
+    bounded = config.BoundedExecute
+    bounded.kernel_manager_class = LimitedKernelManager
+    bounded.budget_s, bounded.memory_mb = limits.budget_s, limits.memory_mb
+    bounded.output_bytes, bounded.threads = limits.output_bytes, limits.threads
+    bounded.kernel_home, bounded.report_path = str(home), str(report)
+    bounded.expected_names = dict(job.expected_names)
+    import importlib.util  # TEMP until helpers.integrity lands
+    bounded.integrity = importlib.util.find_spec("helpers.integrity") is not None
+    if job.sandbox:
+        from helpers.mnist import data_root
+
+        workdir = layout.notebook(course, "autograded", job.lesson, job.student).parent
+        bounded.bwrap = sandbox.bwrap_prefix([workdir, home], [*sandbox.python_paths(), data_root()], home)
+    return config
+
+
+def _scores(db: Path, job: Job) -> tuple[dict, dict]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        submission = gb.find_submission(job.lesson, job.student)
+        grades = {g.name: (None if g.auto_score is None else float(g.auto_score), float(g.max_score))
+                  for nb in submission.notebooks for g in nb.grades}
+        comments = {c.name: c.auto_comment for nb in submission.notebooks for c in nb.comments}
+    return grades, comments
+
+
+def grade_one(job: Job) -> Result:
+    """Autograde and feedback of one submission, in a throwaway course directory."""
+    from .grading import _api, _quiet
+
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="modulo4-nota-") as tmp:
+        course, home, report = Path(tmp) / "curso", Path(tmp) / "kernel", Path(tmp) / "eventos.json"
+        home.mkdir()
+        (home / "matplotlib").mkdir()
+        source = layout.notebook(course, "source", job.lesson)
+        source.parent.mkdir(parents=True)
+        source.write_bytes(job.source)
+        (course / "gradebook.db").write_bytes(job.template_db)
+        submitted = layout.notebook(course, "submitted", job.lesson, job.student)
+        submitted.parent.mkdir(parents=True)
+        submitted.write_bytes(job.submission)
+        if job.timestamp:
+            (submitted.parent / "timestamp.txt").write_text(job.timestamp, encoding="utf-8")
+        layout.notebook(course, "autograded", job.lesson, job.student).parent.mkdir(parents=True)
+
+        api = _api(_config(course, job, home, report))
+        with _quiet():
+            graded = api.autograde(job.lesson, job.student, force=True, create=True)
+        flags = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
+        if not graded["success"]:
+            flags.append({"code": "erro_correcao", "cell": None,
+                          "message": "o nbgrader não conseguiu corrigir: " + _last_line(graded)})
+            return Result(job.lesson, job.student, {}, {}, flags, seconds=time.monotonic() - start,
+                          log=str(graded.get("log", ""))[-4000:])
+        grades, comments = _scores(course / "gradebook.db", job)
+        with _quiet():
+            api.generate_feedback(job.lesson, job.student, force=True)
+        feedback = layout.notebook(course, "feedback", job.lesson, job.student).with_suffix(".html")
+        return Result(job.lesson, job.student, grades, comments, flags,
+                      autograded=layout.notebook(course, "autograded", job.lesson, job.student).read_bytes(),
+                      feedback=feedback.read_bytes() if feedback.exists() else None,
+                      seconds=time.monotonic() - start)
+
+
+def _last_line(result: dict) -> str:
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "sem mensagem"
