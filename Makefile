@@ -1,13 +1,14 @@
 # Módulo 4 — PyTorch. `make lab` para estudar, `make test` para a suíte de testes,
 # `make test-student` para o curso onde o aluno o encontra: os notebooks num navegador de
 # verdade (`make test-browser`, precisa do Chromium) e num ambiente como o do Colab.
+# `make export-student DEST=../pasta` escreve o repositório público dos alunos (sem soluções).
 # VENV escolhe onde fica o ambiente (padrão: .venv).
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export VENV
 
-.PHONY: env lab test test-browser test-student build grade
+.PHONY: env lab test test-browser test-student build grade export-student
 
 env:
 	@scripts/ensure-env.sh
@@ -30,4 +31,13 @@ build: env
 
 # make grade (todas as aulas com entregas) ou make grade ID=01_requires_grad; ARGS=--force etc.
 grade: env
+<<<<<<< HEAD
 	$(BIN)/python -m instructor grade $(ID) $(ARGS)
+=======
+	@test -n "$(ID)" || (echo "uso: make grade ID=01_requires_grad" >&2; exit 2)
+	$(BIN)/python -m instructor grade $(ID)
+
+export-student: env
+	@test -n "$(DEST)" || (echo "uso: make export-student DEST=../modulo4-pytorch-alunos" >&2; exit 2)
+	$(BIN)/python -m instructor export-student "$(DEST)"
+>>>>>>> export

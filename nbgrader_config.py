@@ -7,9 +7,9 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "modulo4-pytorch"
 
-# Per cell. The heaviest graded cell trains on MNIST (lesson 07, aimed at under 120 s on
-# 2 CPU cores); the margin covers slower student machines and the grader's own load.
-c.Execute.timeout = 600
+# The time each cell gets: shared with the students' Validate button, so it lives in their
+# configuration, which travels to the students' repository (this file does not).
+load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyter", "aluno", "nbgrader_config.py"))  # noqa: F821
 
 # Stubs students see in place of the solutions. The message is what a test shows while the
 # exercise is blank, so it says in Portuguese what to do and where (the traceback names the cell).

@@ -1,4 +1,4 @@
-"""python -m instructor build [ids...] | grade [ids...] | tryout <id> <file.py>"""
+"""python -m instructor build [ids...] | grade [ids...] | tryout <id> <file.py> | export-student <dest>"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .build import BuildError, build_lesson, lesson_id, readme_table, with_readme_table
+from .export import ExportError, export_student, next_steps
 from .grading import GradingError, generate_assignment, sandbox
 from .layout import REPO, lesson_files, notebook
 from .task import Limits
@@ -85,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     p_try = sub.add_parser("tryout", help="roda os testes de uma aula (ocultos inclusive) contra um arquivo")
     p_try.add_argument("assignment")
     p_try.add_argument("implementation", type=Path, help="arquivo .py com as funções/classes dos exercícios")
+    p_export = sub.add_parser(
+        "export-student", help="escreve em DEST o repositório público dos alunos (sem soluções nem testes ocultos)"
+    )
+    p_export.add_argument("dest", type=Path, help="pasta fora deste repositório, nova, vazia ou de uma exportação anterior")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -93,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             from .tryout import report
 
             print(report(args.assignment, args.implementation))
+        elif args.command == "export-student":
+            print(next_steps(args.dest, export_student(args.dest)))
         else:
             grade_class(args)
-    except (BuildError, GradingError) as e:
+    except (BuildError, GradingError, ExportError) as e:
         print(f"erro: {e}", file=sys.stderr)
         return 1
     return 0

@@ -22,8 +22,13 @@ if [ ! -f "$stamp" ]; then
   fi
   echo "Preparando o ambiente em $venv (a primeira vez leva alguns minutos)..."
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+  # The extras this pyproject.toml defines: all four here, only "course" in the students'
+  # repository (python -m instructor export-student), which has no instructor tools.
+  extras=$("$python" -c 'import sys, tomllib
+defined = tomllib.load(open("pyproject.toml", "rb"))["project"].get("optional-dependencies", {})
+print(",".join(e for e in sys.argv[1:] if e in defined))' course instructor test browser)
   "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar on \
-    $(PYTHON="$python" scripts/torch-index.sh) -c constraints.txt -e ".[course,instructor,test,browser]"
+    $(PYTHON="$python" scripts/torch-index.sh) -c constraints.txt -e ".[$extras]"
   rm -f "$venv"/.modulo4-*
   touch "$stamp"
 fi
