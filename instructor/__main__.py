@@ -50,20 +50,11 @@ def build(ids: list[str]) -> None:
 
 def grade_class(args) -> None:
     from .classgrade import Options, grade
-    from .collect import from_zip
 
-    course = args.course.resolve()
-    if args.zip:
-        if len(args.assignments) != 1:
-            raise GradingError("--zip precisa de exatamente uma aula: python -m instructor grade 01_requires_grad --zip x.zip")
-        try:
-            from_zip(course, args.assignments[0], args.zip)
-        except ValueError as err:
-            raise GradingError(str(err)) from None
     limits = Limits(budget_s=args.tempo, memory_mb=args.memoria, output_bytes=args.saida)
     options = Options(force=args.force, limits=limits, sandbox=args.sandbox, scheduler=args.scheduler,
-                      workers=args.workers)
-    grade(course, args.assignments, options)
+                      workers=args.workers, zip=args.zip)
+    grade(args.course.resolve(), args.assignments, options)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
@@ -60,6 +60,9 @@ class LimitedKernelManager(AsyncKernelManager):
 
 
 class BoundedExecute(Execute):
+    # nbclient's 4 s wait for a cell's last outputs after its reply is too short on a loaded
+    # grading machine (and an interrupted cell's outputs come late).
+    iopub_timeout = Integer(30).tag(config=True)
     budget_s = Integer(900, help="Tempo de parede para o notebook inteiro (s).").tag(config=True)
     output_bytes = Integer(2_000_000, help="Saída máxima do notebook inteiro (bytes).").tag(config=True)
     memory_mb = Integer(2048, help="Memória de dados do kernel (MiB).").tag(config=True)
@@ -123,6 +126,12 @@ class BoundedExecute(Execute):
         self.timeout = max(1, int(min(self._cell_timeout, left)))
         try:
             self.execute_cell(cell, index, store_history=True)
+        except CellTimeoutError:
+            # The outputs did not all arrive (a loaded machine, an interrupted loop): what they
+            # would have said is unknown, so the cell cannot count as passed.
+            cell.outputs.append(_error("TempoEsgotado", "a célula não terminou de responder a tempo"))
+            self._event(index, "tempo_celula", "a célula não terminou de responder a tempo")
+            return
         except DeadKernelError:
             cell.outputs.append(_error("KernelMorreu", "o kernel morreu ao executar esta célula "
                                        "(memória, os._exit, falha nativa...)"))

@@ -40,6 +40,7 @@ class Options:
     sandbox: str = "auto"  # auto: where bubblewrap works; on: required; off: never
     scheduler: str | None = None
     workers: int | None = None
+    zip: Path | None = None  # an LMS download for the one lesson given (nbgrader zip_collect)
 
 
 @dataclass
@@ -156,6 +157,13 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
     if not use_sandbox:
         say(f"aviso: corrigindo SEM sandbox ({why_not}): o código dos alunos roda com os seus direitos")
     lessons = {lid: prepare(course, lid) for lid in lids}
+    if options.zip:
+        if len(lids) != 1:
+            raise GradingError("--zip precisa de exatamente uma aula: python -m instructor grade 01_requires_grad --zip x.zip")
+        try:
+            collect.from_zip(course, lids[0], options.zip)
+        except ValueError as err:
+            raise GradingError(str(err)) from None
     ledgers, submissions, jobs = {}, {}, []
     for lid, lesson in lessons.items():
         students = collect.students(course, lid)
@@ -180,7 +188,8 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
         gradebook.record(course, result, sub.timestamp)
         gradebook.store_files(course, result)
         ledgers[result.lesson][result.student] = {"submission": sub.digest, "source": source_digest,
-                                                  "flags": flags, "seconds": round(result.seconds, 1)}
+                                                  "flags": flags, "seconds": round(result.seconds, 1),
+                                                  **({"log": result.log[-3000:]} if result.log else {})}
         gradebook.write_ledger(course, result.lesson, ledgers[result.lesson])
 
     for (lid, student), (sub, _) in submissions.items():

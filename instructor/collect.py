@@ -135,7 +135,8 @@ def from_zip(course: Path, lesson: str, archive: Path) -> None:
     target = Path(course) / "downloaded" / lesson / "archive"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(archive, target / archive.name)
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "zip_collect", lesson, "--force"],
-                          cwd=course, capture_output=True, text=True)
+    command = [sys.executable, "-m", "nbgrader", "zip_collect", lesson, "--force",
+               f"--config={layout.REPO / 'nbgrader_config.py'}", f"--CourseDirectory.root={Path(course).resolve()}"]
+    done = subprocess.run(command, cwd=course, capture_output=True, text=True)
     if done.returncode != 0:
         raise ValueError("nbgrader zip_collect falhou:\n" + done.stderr[-2000:])
