@@ -31,4 +31,4 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # `python -m instructor grade <aula> --zip download.zip` (nbgrader zip_collect): each file's path
 # names its student and lesson, e.g. ana.souza_01_requires_grad.ipynb. Adapt to your LMS's names.
-c.FileNameCollector.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z0-9_]+\.ipynb)$"
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z0-9_]+\.ipynb)$"

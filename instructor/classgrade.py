@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import collect, gradebook, layout, report, sandbox
+from . import collect, gradebook, layout, report, sandbox, tamper
 from .grading import GradingError, generate_assignment, load_config
 from .grading import sandbox as course_copy
 from .task import Job, Limits, Result, grade_one
@@ -76,11 +75,15 @@ def prepare(course: Path, lid: str) -> Lesson:
 
 
 def _expected_names(source: bytes) -> dict[str, str]:
-    if importlib.util.find_spec("instructor.tamper") is None:
-        return {}
-    from .tamper import imported_names
+    return tamper.imported_names(nbformat.reads(source.decode("utf-8"), as_version=4))
 
-    return imported_names(nbformat.reads(source.decode("utf-8"), as_version=4))
+
+def tamper_flags(sub: collect.Submission, source: nbformat.NotebookNode) -> list[dict]:
+    """The static scan: each hit names the student's cell and what it rebinds or opens."""
+    if sub.notebook is None:
+        return []
+    hits = tamper.scan(nbformat.reads(sub.notebook.decode("utf-8"), as_version=4), source)
+    return [collect.flag("adulteracao", f"linha {hit.line}: {hit.reason}", hit.where) for hit in hits]
 
 
 def _ensure_mnist() -> None:
@@ -172,6 +175,8 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
                                "ou `nbgrader zip_collect`")
         given = lesson.student_notebook
         subs = [collect.read(course, lid, s, given) for s in students]
+        for sub in subs:
+            sub.flags += tamper_flags(sub, lesson.notebook)
         ledgers[lid] = gradebook.read_ledger(course, lid)
         todo, source_digest = pending(subs, ledgers[lid], lesson.source, options.force)
         say(f"{lid}: {len(subs)} entrega(s), {len(todo)} para corrigir")

@@ -37,11 +37,13 @@ class Submission:
     notebook: bytes | None  # normalized nbformat 4, or None: nothing to grade
     flags: list[dict] = field(default_factory=list)
     timestamp: str | None = None
+    raw: bytes = b""  # the file as handed in
 
     @property
     def digest(self) -> str:
-        """What decides whether a regrade is needed: the notebook and its timestamp."""
-        h = hashlib.sha256(self.notebook or b"")
+        """What decides whether a regrade is needed: the file as handed in (not the normalized
+        notebook: upgrading nbformat 3 draws new cell ids each time) and its timestamp."""
+        h = hashlib.sha256(self.raw)
         h.update((self.timestamp or "").encode())
         return h.hexdigest()
 
@@ -57,12 +59,13 @@ def read(course: Path, lesson: str, student: str, given: nbformat.NotebookNode) 
     path, flags = _choose_notebook(folder, lesson)
     if path is None:
         return Submission(lesson, student, None, flags, timestamp)
-    nb, read_flags = _parse(path)
+    raw = path.read_bytes()
+    nb, read_flags = _parse(path.name, raw)
     flags += read_flags
     if nb is None:
-        return Submission(lesson, student, None, flags, timestamp)
+        return Submission(lesson, student, None, flags, timestamp, raw)
     flags += _test_cell_changes(nb, given)
-    return Submission(lesson, student, nbformat.writes(nb).encode("utf-8"), flags, timestamp)
+    return Submission(lesson, student, nbformat.writes(nb).encode("utf-8"), flags, timestamp, raw)
 
 
 def _timestamp(folder: Path) -> str | None:
@@ -84,13 +87,13 @@ def _choose_notebook(folder: Path, lesson: str) -> tuple[Path | None, list[dict]
     return chosen, [flag("nome_errado", note)]
 
 
-def _parse(path: Path) -> tuple[nbformat.NotebookNode | None, list[dict]]:
+def _parse(name: str, data: bytes) -> tuple[nbformat.NotebookNode | None, list[dict]]:
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"))
         version = int(raw.get("nbformat", 0)) if isinstance(raw, dict) else 0
         nb = nbformat.reads(json.dumps(raw), as_version=4)
     except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as err:
-        return None, [flag("nao_json", f"{path.name} não é um notebook legível ({type(err).__name__}): "
+        return None, [flag("nao_json", f"{name} não é um notebook legível ({type(err).__name__}): "
                            "peça ao aluno que reenvie o .ipynb salvo pelo Jupyter")]
     flags = []
     if version < 4:
@@ -127,7 +130,7 @@ def from_zip(course: Path, lesson: str, archive: Path) -> None:
     """An LMS download into submitted/<student>/<lesson>/ through ``nbgrader zip_collect``.
 
     The archive is copied to downloaded/<lesson>/archive/; nbgrader extracts it and reads each
-    student's id from the file name with ``FileNameCollector.named_regexp`` (nbgrader_config.py).
+    student's id from the file name with ``FileNameCollectorPlugin.named_regexp`` (nbgrader_config.py).
     """
     archive = Path(archive)
     if not zipfile.is_zipfile(archive):
@@ -135,8 +138,11 @@ def from_zip(course: Path, lesson: str, archive: Path) -> None:
     target = Path(course) / "downloaded" / lesson / "archive"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(archive, target / archive.name)
+    from .grading import load_config
+
+    regexp = load_config(course).FileNameCollectorPlugin.named_regexp
     command = [sys.executable, "-m", "nbgrader", "zip_collect", lesson, "--force",
-               f"--config={layout.REPO / 'nbgrader_config.py'}", f"--CourseDirectory.root={Path(course).resolve()}"]
+               f"--CourseDirectory.root={Path(course).resolve()}", f"--FileNameCollectorPlugin.named_regexp={regexp}"]
     done = subprocess.run(command, cwd=course, capture_output=True, text=True)
     if done.returncode != 0:
         raise ValueError("nbgrader zip_collect falhou:\n" + done.stderr[-2000:])

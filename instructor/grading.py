@@ -76,27 +76,6 @@ def generate_assignment(config: Config, assignment: str) -> Path:
     return layout.notebook(config.CourseDirectory.root, "release", assignment)
 
 
-def autograde(config: Config, assignment: str, student: str) -> dict[str, tuple[float, float]]:
-    """Autogrades submitted/<student>/<a>/ and returns {grade_id: (score, max_score)}."""
-    with _quiet():
-        _check(_api(config).autograde(assignment, student, force=True, create=True), "autograde")
-    return scores(config, assignment, student)
-
-
-def scores(config: Config, assignment: str, student: str) -> dict[str, tuple[float, float]]:
-    """Autograded scores of one submission, read from the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(config.CourseDirectory.db_url) as gb:
-        submission = gb.find_submission(assignment, student)
-        return {
-            grade.name: (float(grade.auto_score or 0.0), float(grade.max_score))
-            for notebook in submission.notebooks
-            for grade in notebook.grades
-            if grade.cell_type == "code"
-        }
-
-
 def validate(config: Config, notebook: Path, *, validate_all: bool = False) -> dict:
     """Runs a notebook and returns nbgrader's verdict: ``{}`` when it is clean.
 
@@ -139,14 +118,6 @@ def run_as_student(notebook: Path) -> nbformat.NotebookNode:
         else:
             os.environ["NBGRADER_EXECUTION"] = previous
     return nb
-
-
-def submit(config: Config, assignment: str, student: str, notebook: Path) -> Path:
-    """Places a notebook as ``student``'s submission, the way ``nbgrader collect`` would."""
-    target = layout.notebook(config.CourseDirectory.root, "submitted", assignment, student)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(notebook, target)
-    return target
 
 
 def sandbox(root: Path, assignment: str, source_notebook: Path) -> Config:

@@ -34,6 +34,9 @@ def main(argv: list[str]) -> None:
     if limits.get("threads"):
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[var] = str(limits["threads"])
+    # The kernel's folder is the student's: with it first on sys.path, a submitted helpers/
+    # or torch.py would replace the real ones before any check runs.
+    os.environ["PYTHONSAFEPATH"] = "1"
     command = list(limits.get("bwrap") or []) + kernel
     if limits.get("bwrap"):
         # The grader interrupts a cell with SIGINT to the process group: bubblewrap would die

@@ -81,8 +81,6 @@ def _config(course: Path, job: Job, home: Path, report: Path):
     bounded.output_bytes, bounded.threads = limits.output_bytes, limits.threads
     bounded.kernel_home, bounded.report_path = str(home), str(report)
     bounded.expected_names = dict(job.expected_names)
-    import importlib.util  # TEMP until helpers.integrity lands
-    bounded.integrity = importlib.util.find_spec("helpers.integrity") is not None
     if job.sandbox:
         from helpers.mnist import data_root
 

@@ -15,12 +15,10 @@ import nbformat
 
 from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, regions, without_regions
 from .grading import (
-    autograde,
     generate_assignment,
     not_answered_message,
     run_as_student,
     sandbox,
-    submit,
     validate,
 )
 from .layout import notebook
@@ -40,6 +38,7 @@ class LessonRun:
     not_answered: str  # what a blank exercise raises (nbgrader_config.py's stub)
     blank_scores: dict[str, tuple[float, float]]
     solution_scores: dict[str, tuple[float, float]]
+    solution_flags: list[dict]  # what the class grader reported on the solutions (should be nothing)
 
 
 def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
@@ -52,10 +51,9 @@ def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
     release = generate_assignment(config, assignment)
     source_validation = validate(config, source, validate_all=True)
     student_run = run_as_student(release)
-    submit(config, assignment, BLANK, release)
-    blank_scores = autograde(config, assignment, BLANK)
-    submit(config, assignment, SOLVED, source)
-    solution_scores = autograde(config, assignment, SOLVED)
+    template = (Path(workdir) / "gradebook.db").read_bytes()
+    blank_scores, _ = _graded(assignment, source, release, template, BLANK)
+    solution_scores, solution_flags = _graded(assignment, source, source, template, SOLVED)
     return LessonRun(
         assignment,
         source.read_text(encoding="utf-8"),
@@ -65,7 +63,26 @@ def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
         not_answered_message(config),
         blank_scores,
         solution_scores,
+        solution_flags,
     )
+
+
+def _graded(assignment: str, source: Path, submission: Path, template: bytes, student: str):
+    """Graded the way ``python -m instructor grade`` grades a class (limits, sandbox where it
+    works, integrity checks), so a lesson that only passes plain nbgrader is caught."""
+    from . import sandbox
+    from .tamper import imported_names
+    from .task import Job, Limits, grade_one
+
+    source_bytes = source.read_bytes()
+    expected = imported_names(nbformat.reads(source_bytes.decode("utf-8"), as_version=4))
+    # Generous: a lesson's whole run on a loaded machine; threads=0 keeps torch's default.
+    limits = Limits(budget_s=2400, threads=0)
+    job = Job(assignment, student, source_bytes, template, submission.read_bytes(), None, limits,
+              sandbox.unavailable_reason() is None, expected)
+    result = grade_one(job)
+    scores = {gid: (auto or 0.0, top) for gid, (auto, top) in result.grades.items()}
+    return scores, result.flags
 
 
 def _first_line(source: str) -> str:
@@ -187,12 +204,15 @@ def free_point_problems(run: LessonRun) -> list[str]:
 
 
 def full_marks_problems(run: LessonRun) -> list[str]:
-    """The instructor's solutions, submitted as a student, get every point."""
+    """The instructor's solutions, submitted as a student, get every point, and the grader
+    finds nothing to report about them (no tampering, time, memory or output flag)."""
     problems = [
         f"{grade_id}: solução recebeu {score:g} de {max_score:g}"
         for grade_id, (score, max_score) in sorted(run.solution_scores.items())
         if score < max_score
     ]
+    problems += [f"a correção sinalizou a solução: {f['code']} ({f['cell']}): {f['message']}"
+                 for f in run.solution_flags]
     if not run.solution_scores:
         problems.append("a correção não encontrou nenhuma célula pontuada")
     return problems

@@ -1,5 +1,6 @@
 """The instructor's commands as an instructor runs them: `python -m instructor ...`."""
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -40,8 +41,11 @@ def test_grade_reads_scores_from_the_gradebook(course):
     result = instructor("grade", "90_good", "--course", str(course))
 
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:3]}
-    assert rows == {"ana": ["1", "1"], "bruno": ["0", "1"]}
+    rows = {line.split()[0]: line.split()[1:4] for line in result.stdout.splitlines() if line.startswith("  ")
+            and line.split()[0] in ("ana", "bruno")}
+    assert rows == {"ana": ["1", "/", "1"], "bruno": ["0", "/", "1"]}
+    with open(course / "notas" / "90_good.csv", encoding="utf-8") as f:
+        assert [(r["aluno"], r["total"]) for r in csv.DictReader(f)] == [("ana", "1"), ("bruno", "0")]
     # the student's submission is read, never rewritten
     assert notebook(course, "submitted", "90_good", "bruno").read_bytes() == before
 
