@@ -109,12 +109,19 @@ class Lab:
         except urllib.error.HTTPError as error:
             return error.code, b""
 
+    def sessions_of(self, path: str) -> list[dict]:
+        status, body = self.api("/api/sessions")
+        return [s for s in (json.loads(body) if status == 200 else []) if s.get("path") == path]
+
+    def kernel_ready(self, path: str) -> bool:
+        """The notebook's kernel is up, idle, and the page is connected to it."""
+        kernels = [s.get("kernel") or {} for s in self.sessions_of(path)]
+        return any(k.get("execution_state") == "idle" and k.get("connections", 0) > 0 for k in kernels)
+
     def shut_down_kernel_of(self, path: str) -> None:
         """Ends the notebook's kernel: the next notebook gets the CPU and the memory."""
-        status, body = self.api("/api/sessions")
-        for session in json.loads(body) if status == 200 else []:
-            if session.get("path") == path:
-                self.api(f"/api/sessions/{session['id']}", method="DELETE")
+        for session in self.sessions_of(path):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
 
 def _free_port() -> int:
@@ -242,6 +249,8 @@ STATE = """panel => ({
     prompts: [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim()),
 })"""
 HALT_S = 10  # idle this long with cells left unrun: Run All stopped at an error
+NEVER_STARTED_S = 60  # idle this long and no cell ran nor runs: Run All never started
+KERNEL_START_S = 120  # a loaded 2-core machine starts a kernel in 2-10 s
 
 
 def wait_run_all(page, timeout_s: float) -> dict:
@@ -263,6 +272,9 @@ def wait_run_all(page, timeout_s: float) -> dict:
             return state
         if idle and any(ran) and "[*]:" not in prompts and time.monotonic() - since > HALT_S:
             return state
+        if idle and not any(ran) and "[*]:" not in prompts and time.monotonic() - since > NEVER_STARTED_S:
+            # JupyterLab clears, without a word, the cells it was asked to run with no kernel.
+            raise AssertionError(f"Run All não começou: nenhuma célula rodou em {NEVER_STARTED_S} s, kernel ocioso")
         if time.monotonic() > deadline:
             raise AssertionError(f"Run All não terminou em {timeout_s:.0f} s; kernel {state['status']}, prompts {prompts}")
         page.wait_for_timeout(500)
@@ -337,12 +349,22 @@ def _menu(page, top: str, command: str) -> None:
     page.locator(f'.lm-Menu-item[data-command="{command}"]').click()
 
 
-def open_notebook(page, path: str) -> None:
-    """File → Open from Path…, then waits for the cells and the kernel."""
+def open_notebook(page, lab: Lab, path: str) -> None:
+    """File → Open from Path…, then waits for the cells and the kernel.
+
+    The toolbar's kernel indicator says "idle" before any kernel exists, and Run All in that
+    window clears every cell without running it: the server's word that the kernel is idle
+    and the page connected to it is what counts.
+    """
     _menu(page, "File", "filebrowser:open-path")
     page.locator(".jp-Dialog input").fill(path)
     page.keyboard.press("Enter")
     page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell")
+    deadline = time.monotonic() + KERNEL_START_S
+    while not lab.kernel_ready(path):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"o kernel de {path} não ficou pronto em {KERNEL_START_S} s: {lab.sessions_of(path)}")
+        page.wait_for_timeout(500)
     page.wait_for_selector(f'{PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]')
 
 
@@ -368,7 +390,7 @@ def run_all(page, lab: Lab, lid: str, kind: str) -> Run:
     path = f"{kind}/{lid}.ipynb"
     cells = json.loads((lab.root / path).read_text(encoding="utf-8"))["cells"]
     try:
-        open_notebook(page, path)
+        open_notebook(page, lab, path)
         start = time.monotonic()
         _menu(page, "Run", "runmenu:run-all")
         panel = page.locator(PANEL)
@@ -510,7 +532,7 @@ def test_student_lab_has_validate_and_none_of_the_instructor_tools(jupyter, lab)
         pytest.skip("nenhum notebook em release/")
     page, path = jupyter, f"blank/{lid}.ipynb"
     try:
-        open_notebook(page, path)
+        open_notebook(page, lab, path)
         labels = []
         for item in page.locator("#jp-menu-panel .lm-MenuBar-item").all():
             item.click()
