@@ -15,12 +15,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import nbformat
 from . import collect, gradebook, layout, report, sandbox, tamper
 from .grading import GradingError, generate_assignment, load_config
 from .grading import sandbox as course_copy
-from .task import Job, Limits, Result, grade_one
+from .task import Job, Limits, Result, grade_one, warm_up
 
 
 @dataclass
@@ -64,14 +65,31 @@ def prepare(course: Path, lid: str) -> Lesson:
     source_path = layout.notebook(course, "source", lid)
     if not source_path.is_file():
         raise GradingError(f"não existe source/{lid}: rode `python -m instructor build {lid}`")
-    release = generate_assignment(load_config(course), lid).read_bytes()
-    with tempfile.TemporaryDirectory() as tmp:
-        generate_assignment(course_copy(Path(tmp), lid, source_path), lid)
-        template = (Path(tmp) / "gradebook.db").read_bytes()
     source = source_path.read_bytes()
+    release_path = layout.notebook(course, "release", lid)
+    # nbgrader's generate_assignment takes seconds; once per version of the instructor notebook.
+    cached = gradebook.ledger_path(course, lid).with_name(f"{lid}-{hashlib.sha256(source).hexdigest()[:16]}.db")
+    if not (cached.is_file() and release_path.is_file() and _registered(course, lid)):
+        generate_assignment(load_config(course), lid)
+        with tempfile.TemporaryDirectory() as tmp:
+            generate_assignment(course_copy(Path(tmp), lid, source_path), lid)
+            gradebook.write_atomically(cached, (Path(tmp) / "gradebook.db").read_bytes())
     if b"mnist" in source.lower():
         _ensure_mnist()
-    return Lesson(lid, source, release, template, _expected_names(source))
+    return Lesson(lid, source, release_path.read_bytes(), cached.read_bytes(), _expected_names(source))
+
+
+def _registered(course: Path, lid: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not (Path(course) / "gradebook.db").is_file():
+        return False
+    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+        try:
+            gb.find_assignment(lid)
+        except MissingEntry:
+            return False
+    return True
 
 
 def _expected_names(source: bytes) -> dict[str, str]:
@@ -98,8 +116,6 @@ def _ensure_mnist() -> None:
 
 # --- 2, 3. collect and choose ---------------------------------------------------------------------
 def pending(subs: list[collect.Submission], ledger: dict[str, dict], source: bytes, force: bool):
-    import hashlib
-
     source_digest = hashlib.sha256(source).hexdigest()
     todo = []
     for sub in subs:
@@ -110,18 +126,41 @@ def pending(subs: list[collect.Submission], ledger: dict[str, dict], source: byt
 
 
 # --- 4. the cluster -------------------------------------------------------------------------------
-@contextmanager
-def cluster(options: Options):
-    from distributed import Client, LocalCluster
+class Cluster:
+    """The Dask client, started in the background while the grader prepares the lessons (a
+    local cluster takes seconds to start and its workers seconds to import nbgrader)."""
 
-    if options.scheduler:
-        with Client(options.scheduler) as client:
-            yield client
-        return
-    workers = options.workers or max(1, os.cpu_count() or 1)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as local, Client(local) as client:
-        yield client
+    def __init__(self, options: Options):
+        self._pool = ThreadPoolExecutor(1)
+        self._client = self._pool.submit(self._start, options)
+        self._local = None
+
+    def _start(self, options: Options):
+        from distributed import Client, LocalCluster
+
+        if options.scheduler:
+            client = Client(options.scheduler)
+        else:
+            workers = options.workers or max(1, os.cpu_count() or 1)
+            self._local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(self._local)
+        client.run(warm_up)
+        return client
+
+    @property
+    def client(self):
+        return self._client.result()
+
+    def close(self) -> None:
+        try:
+            client = self._client.result()
+        except Exception:
+            return
+        client.close()
+        if self._local is not None:
+            self._local.close()
+        self._pool.shutdown()
 
 
 def sandbox_mode(options: Options) -> tuple[bool, str | None]:
@@ -159,6 +198,16 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
     use_sandbox, why_not = sandbox_mode(options)
     if not use_sandbox:
         say(f"aviso: corrigindo SEM sandbox ({why_not}): o código dos alunos roda com os seus direitos")
+    dask = Cluster(options) if any(collect.students(course, lid) for lid in lids) or options.zip else None
+    try:
+        return _grade(course, lids, options, dask, use_sandbox, why_not, say)
+    finally:
+        if dask is not None:
+            dask.close()
+
+
+def _grade(course: Path, lids: list[str], options: Options, dask: Cluster | None, use_sandbox: bool,
+           why_not: str | None, say: Callable[[str], None]) -> dict:
     lessons = {lid: prepare(course, lid) for lid in lids}
     if options.zip:
         if len(lids) != 1:
@@ -201,8 +250,7 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
         if sub.notebook is None:
             on_result(Result(lid, student, {}, {}, []))
     if jobs:
-        with cluster(options) as client:
-            run_jobs(client, jobs, on_result)
+        run_jobs(dask.client, jobs, on_result)
     return {lid: _report(course, lessons[lid], ledgers[lid], use_sandbox, say) for lid in lids}
 
 

@@ -139,6 +139,16 @@ def grade_one(job: Job) -> Result:
                       seconds=time.monotonic() - start)
 
 
+def warm_up() -> None:
+    """Run once on each worker: the imports every grading needs (seconds of CPU), paid while
+    the grader is still preparing the lessons rather than by the first submissions."""
+    import nbconvert.exporters  # noqa: F401
+    import nbgrader.apps  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    from . import bounded  # noqa: F401
+
+
 def _last_line(result: dict) -> str:
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
     lines = [line for line in text.splitlines() if line.strip()]
