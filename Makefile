@@ -31,13 +31,8 @@ build: env
 
 # make grade (todas as aulas com entregas) ou make grade ID=01_requires_grad; ARGS=--force etc.
 grade: env
-<<<<<<< HEAD
 	$(BIN)/python -m instructor grade $(ID) $(ARGS)
-=======
-	@test -n "$(ID)" || (echo "uso: make grade ID=01_requires_grad" >&2; exit 2)
-	$(BIN)/python -m instructor grade $(ID)
 
 export-student: env
 	@test -n "$(DEST)" || (echo "uso: make export-student DEST=../modulo4-pytorch-alunos" >&2; exit 2)
 	$(BIN)/python -m instructor export-student "$(DEST)"
->>>>>>> export
