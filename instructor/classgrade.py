@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -74,8 +73,6 @@ def prepare(course: Path, lid: str) -> Lesson:
         with tempfile.TemporaryDirectory() as tmp:
             generate_assignment(course_copy(Path(tmp), lid, source_path), lid)
             gradebook.write_atomically(cached, (Path(tmp) / "gradebook.db").read_bytes())
-    if b"mnist" in source.lower():
-        _ensure_mnist()
     return Lesson(lid, source, release_path.read_bytes(), cached.read_bytes(), _expected_names(source))
 
 
@@ -102,16 +99,6 @@ def tamper_flags(sub: collect.Submission, source: nbformat.NotebookNode) -> list
         return []
     hits = tamper.scan(nbformat.reads(sub.notebook.decode("utf-8"), as_version=4), source)
     return [collect.flag("adulteracao", f"linha {hit.line}: {hit.reason}", hit.where) for hit in hits]
-
-
-def _ensure_mnist() -> None:
-    """Kernels read MNIST from the shared cache, read-only in the sandbox: fill it first."""
-    from helpers.mnist import ensure_mnist
-
-    try:
-        ensure_mnist()
-    except Exception as err:  # the lesson's tests will say what is missing
-        print(f"aviso: MNIST indisponível para a correção ({err})", file=sys.stderr)
 
 
 # --- 2, 3. collect and choose ---------------------------------------------------------------------

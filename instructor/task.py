@@ -11,6 +11,7 @@ course's gradebook: the grader merges results there, one at a time (gradebook.py
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -105,6 +106,8 @@ def grade_one(job: Job) -> Result:
     from .grading import _api, _quiet
 
     start = time.monotonic()
+    if job.sandbox and b"mnist" in job.source.lower():
+        _ensure_mnist()
     with tempfile.TemporaryDirectory(prefix="modulo4-nota-") as tmp:
         course, home, report = Path(tmp) / "curso", Path(tmp) / "kernel", Path(tmp) / "eventos.json"
         home.mkdir()
@@ -137,6 +140,16 @@ def grade_one(job: Job) -> Result:
                       autograded=layout.notebook(course, "autograded", job.lesson, job.student).read_bytes(),
                       feedback=feedback.read_bytes() if feedback.exists() else None,
                       seconds=time.monotonic() - start)
+
+
+def _ensure_mnist() -> None:
+    """In the sandbox the kernel reads MNIST from the shared cache, read-only: fill it first."""
+    from helpers.mnist import ensure_mnist
+
+    try:
+        ensure_mnist()
+    except Exception as err:  # the lesson's own tests will say what is missing
+        print(f"aviso: MNIST indisponível para a correção ({err})", file=sys.stderr)
 
 
 def warm_up() -> None:
