@@ -52,8 +52,8 @@ def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
     source_validation = validate(config, source, validate_all=True)
     student_run = run_as_student(release)
     template = (Path(workdir) / "gradebook.db").read_bytes()
-    blank_scores, _ = _graded(assignment, source, release, template, BLANK)
-    solution_scores, solution_flags = _graded(assignment, source, source, template, SOLVED)
+    blank_scores, _ = _graded_as_class(assignment, source, release, template, BLANK)
+    solution_scores, solution_flags = _graded_as_class(assignment, source, source, template, SOLVED)
     return LessonRun(
         assignment,
         source.read_text(encoding="utf-8"),
@@ -67,7 +67,7 @@ def run_lesson(source_notebook: Path, workdir: Path) -> LessonRun:
     )
 
 
-def _graded(assignment: str, source: Path, submission: Path, template: bytes, student: str):
+def _graded_as_class(assignment: str, source: Path, submission: Path, template: bytes, student: str):
     """Graded the way ``python -m instructor grade`` grades a class (limits, sandbox where it
     works, integrity checks), so a lesson that only passes plain nbgrader is caught."""
     from . import sandbox
