@@ -61,12 +61,27 @@ def record(course: Path, result: Result, timestamp: str | None) -> None:
         gb.db.commit()
 
 
+# nbgrader's exchange bookkeeping, kept beside the autograded notebook and the feedback as
+# nbgrader's own autograde and generate_feedback keep it (release_feedback reads both).
+BOOKKEEPING = ("timestamp.txt", "submission_secret.txt")
+
+
 def store_files(course: Path, result: Result) -> None:
+    """The autograded notebook and the feedback page where nbgrader keeps them."""
+    folders = []
     if result.autograded is not None:
-        write_atomically(layout.notebook(course, "autograded", result.lesson, result.student), result.autograded)
+        target = layout.notebook(course, "autograded", result.lesson, result.student)
+        write_atomically(target, result.autograded)
+        folders.append(target.parent)
     if result.feedback is not None:
         page = layout.notebook(course, "feedback", result.lesson, result.student).with_suffix(".html")
         write_atomically(page, result.feedback)
+        folders.append(page.parent)
+    submitted = layout.notebook(course, "submitted", result.lesson, result.student).parent
+    for name in BOOKKEEPING:
+        if (submitted / name).is_file():
+            for folder in folders:
+                write_atomically(folder / name, (submitted / name).read_bytes())
 
 
 # --- the ledger -----------------------------------------------------------------------------------
