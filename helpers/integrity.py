@@ -49,7 +49,9 @@ _snapshot: dict | None = None  # filled by install(); None: install() never ran 
 
 
 def install() -> None:
-    """Guarda os originais. Roda uma vez, no kernel recém-aberto, antes de qualquer célula do aluno."""
+    """Guarda os originais. Roda uma vez, no kernel recém-aberto, antes de qualquer célula do aluno.
+
+    Da correção de todas as aulas (aula 01 em diante), não das aulas em si."""
     global _snapshot
     import torch  # noqa: F401  (loads torch.testing, torch.autograd, torch.nn.functional)
     import torch.nn.functional  # noqa: F401
@@ -84,6 +86,7 @@ def _imported_from_cwd() -> list[str]:
 
 def report(user_ns: dict, expected: dict[str, str]) -> list[str]:
     """Problemas encontrados desde ``install()``, em português; ``[]`` quando está tudo original.
+    Da correção de todas as aulas (aula 01 em diante).
 
     ``user_ns`` é o ``globals()`` do notebook; ``expected`` liga cada nome que os testes
     importam ao caminho do original (``{"assert_close": "helpers.checks.assert_close"}``).
