@@ -594,11 +594,15 @@ class _Scanner(ast.NodeVisitor):
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
                 self.visit(default)
-        scope = _Scope("function")
-        self.bind_scope(scope, _Body(node.body), _params(node.args))
+        self.scan_body("function", node.body, _params(node.args))
+
+    def scan_body(self, kind: str, statements: list[ast.stmt], params: list[str]) -> None:
+        """The statements of a def or class body, in their own scope."""
+        scope = _Scope(kind)
+        self.bind_scope(scope, _Body(statements), params)
         self.scopes.append(scope)
         try:
-            for stmt in node.body:
+            for stmt in statements:
                 self.visit(stmt)
         finally:
             self.scopes.pop()
@@ -619,14 +623,7 @@ class _Scanner(ast.NodeVisitor):
                                     "enganar as comparações dos testes")
         for base in [*node.bases, *node.decorator_list, *(k.value for k in node.keywords)]:
             self.visit(base)
-        scope = _Scope("class")
-        self.bind_scope(scope, _Body(node.body), [])
-        self.scopes.append(scope)
-        try:
-            for stmt in node.body:
-                self.visit(stmt)
-        finally:
-            self.scopes.pop()
+        self.scan_body("class", node.body, [])
 
     def visit_comprehension_scope(self, node: ast.AST) -> None:
         targets = [n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)]
