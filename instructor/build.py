@@ -136,6 +136,19 @@ def owner_of(test_id: str, exercises: list[str]) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+def exercise_points(source) -> dict[str, float]:
+    """{exercise: max points} in notebook order, from the instructor notebook's cells (test cells
+    count for the exercise ``owner_of`` gives them, a stray one for itself)."""
+    metas = [c.metadata.get("nbgrader", {}) for c in source.cells]
+    names = [m["grade_id"] for m in metas if m.get("solution") and m.get("grade_id")]
+    points: dict[str, float] = dict.fromkeys(names, 0.0)
+    for m in metas:
+        if m.get("grade") and not m.get("solution"):
+            owner = owner_of(m["grade_id"], names) or m["grade_id"]
+            points[owner] = points.get(owner, 0.0) + float(m.get("points", 0))
+    return {name: p for name, p in points.items() if p > 0}
+
+
 def _nbgrader(grade_id: str, *, solution: bool, points: float | None = None) -> dict:
     meta = {
         "grade": points is not None,

@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 
 from . import collect, gradebook, layout, report, sandbox, tamper
+from .build import exercise_points
 from .grading import GradingError, generate_assignment, load_config
 from .grading import sandbox as course_copy
 from .task import Job, Limits, Result, grade_one, warm_up
@@ -209,10 +210,10 @@ def _grade(course: Path, lids: list[str], options: Options, dask: Cluster | None
         if not students:
             raise GradingError(f"nenhuma entrega em submitted/<aluno>/{lid}/: use `nbgrader collect {lid}` "
                                "ou `nbgrader zip_collect`")
-        given = lesson.student_notebook
+        given, source_nb = lesson.student_notebook, lesson.notebook
         subs = [collect.read(course, lid, s, given) for s in students]
         for sub in subs:
-            sub.flags += tamper_flags(sub, lesson.notebook)
+            sub.flags += tamper_flags(sub, source_nb)
         ledgers[lid] = gradebook.read_ledger(course, lid)
         todo, source_digest = pending(subs, ledgers[lid], lesson.source, options.force)
         say(f"{lid}: {len(subs)} entrega(s), {len(todo)} para corrigir")
@@ -249,7 +250,7 @@ def _limits(options: Options) -> Limits:
 
 def _report(course: Path, lesson: Lesson, ledger: dict, sandboxed: bool, say) -> list[report.Row]:
     source_nb = lesson.notebook
-    maxima = report.exercises(source_nb)
+    maxima = exercise_points(source_nb)
     table = report.rows(course, lesson.lid, source_nb, ledger)
     out = course / "notas"
     report.write_csv(out / f"{lesson.lid}.csv", maxima, table)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from .build import owner_of
+from .build import exercise_points, owner_of
 from .collect import REVIEW
 from .gradebook import write_atomically
 
@@ -35,22 +35,10 @@ class Row:
         return any(f["code"] in REVIEW for f in self.flags)
 
 
-def exercises(source: nbformat.NotebookNode) -> dict[str, float]:
-    """{exercise: max points} in notebook order, from the instructor notebook's cells."""
-    metas = [c.metadata.get("nbgrader", {}) for c in source.cells]
-    names = [m["grade_id"] for m in metas if m.get("solution") and m.get("grade_id")]
-    points: dict[str, float] = dict.fromkeys(names, 0.0)
-    for m in metas:
-        if m.get("grade") and not m.get("solution"):
-            owner = owner_of(m["grade_id"], names) or m["grade_id"]
-            points[owner] = points.get(owner, 0.0) + float(m.get("points", 0))
-    return {name: p for name, p in points.items() if p > 0}
-
-
 def rows(course: Path, lesson: str, source: nbformat.NotebookNode, ledger: dict[str, dict]) -> list[Row]:
     from nbgrader.api import Gradebook, MissingEntry
 
-    names = list(exercises(source))
+    names = list(exercise_points(source))
     out = []
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
         for student in sorted(ledger):

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import nbformat
 
-from .build import HIDDEN, SOLUTION, build_notebook, notebook_text, owner_of, regions, without_regions
+from .build import (
+    HIDDEN,
+    SOLUTION,
+    build_notebook,
+    exercise_points,
+    notebook_text,
+    regions,
+    without_regions,
+)
 from .grading import (
     generate_assignment,
     not_answered_message,
@@ -221,13 +229,9 @@ def full_marks_problems(run: LessonRun) -> list[str]:
 def contract_problems(source_text: str, expected: dict[str, float]) -> list[str]:
     """Every contract exercise has its solution cell and graded tests worth its points."""
     nb = nbformat.reads(source_text, as_version=4)
-    metas = [c.metadata.get("nbgrader", {}) for c in nb.cells]
-    solutions = {m["grade_id"] for m in metas if m.get("solution")}
-    points: dict[str, float] = {}
-    for m in metas:
-        if m.get("grade"):
-            owner = owner_of(m["grade_id"], sorted(solutions))
-            points[owner] = points.get(owner, 0.0) + float(m.get("points", 0))
+    solutions = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    points = exercise_points(nb)
     problems = []
     for name, want in expected.items():
         if name not in solutions:
