@@ -20,8 +20,6 @@ from pathlib import Path
 from unittest import mock
 
 import platformdirs
-import torchvision
-from torchvision.datasets.utils import check_integrity
 
 from helpers.progress import progress
 
@@ -59,9 +57,21 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     return Path(root).expanduser()
 
 
+def _torchvision():
+    # Importado só quando os arquivos são conferidos ou lidos: quem só quer saber onde
+    # eles ficam (data_root, como o corretor da turma) não paga os segundos do torch.
+    import torchvision
+
+    return torchvision
+
+
+def _check_integrity(path: Path, md5: str) -> bool:
+    return _torchvision().datasets.utils.check_integrity(path, md5)
+
+
 def _resources() -> list[tuple[str, str]]:
     # Lido a cada chamada (e não copiado) para que os testes possam trocar a lista.
-    return list(torchvision.datasets.MNIST.resources)
+    return list(_torchvision().datasets.MNIST.resources)
 
 
 def _matches_archive(extracted: Path, archive: Path) -> bool:
@@ -87,7 +97,7 @@ def _verified(raw: Path) -> list[str]:
     missing = []
     for name, md5 in _resources():
         archive, extracted = raw / name, raw / name.removesuffix(".gz")
-        if archive.exists() and not check_integrity(archive, md5):
+        if archive.exists() and not _check_integrity(archive, md5):
             archive.unlink()  # corrompido: nunca usar em silêncio
         if archive.exists() and extracted.exists() and not _matches_archive(extracted, archive):
             extracted.unlink()
@@ -136,12 +146,13 @@ def ensure_mnist(
         # confere o MD5, pula o download e só extrai.
         for name, md5 in _resources():
             for candidate in (raw / name, source / name if source else None):
-                if candidate is not None and check_integrity(candidate, md5):
+                if candidate is not None and _check_integrity(candidate, md5):
                     shutil.copyfile(candidate, stage_raw / name)
                     break
         try:
             # O torchvision desenha uma barra de texto em stderr; no lugar dela, a nossa:
             # widget no notebook e desligada na correção (create: caso ele a renomeie).
+            torchvision = _torchvision()
             with mock.patch.object(torchvision.datasets.utils, "tqdm", progress, create=True):
                 torchvision.datasets.MNIST(stage, train=False, download=True)
         except (RuntimeError, OSError) as error:
@@ -162,4 +173,4 @@ def mnist_dataset(train: bool, root: str | os.PathLike | None = None, transform=
     imagem (PIL) como de costume, por exemplo ``ToTensor()`` + ``Normalize``.
     """
     root = ensure_mnist(root)
-    return torchvision.datasets.MNIST(root, train=train, transform=transform, download=False)
+    return _torchvision().datasets.MNIST(root, train=train, transform=transform, download=False)

@@ -72,6 +72,7 @@ def prepare(course: Path, lid: str) -> Lesson:
     if not (cached.is_file() and release_path.is_file() and _registered(course, lid)):
         generate_assignment(load_config(course), lid)
         with tempfile.TemporaryDirectory() as tmp:
+            gradebook.new_like(course / "gradebook.db", Path(tmp) / "gradebook.db")
             generate_assignment(course_copy(Path(tmp), lid, source_path), lid)
             gradebook.write_atomically(cached, (Path(tmp) / "gradebook.db").read_bytes())
     return Lesson(lid, source, release_path.read_bytes(), cached.read_bytes(), _expected_names(source))

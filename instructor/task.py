@@ -10,7 +10,9 @@ course's gradebook: the grader merges results there, one at a time (gradebook.py
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -108,7 +110,7 @@ def grade_one(job: Job) -> Result:
     start = time.monotonic()
     if job.sandbox and b"mnist" in job.source.lower():
         _ensure_mnist()
-    with tempfile.TemporaryDirectory(prefix="modulo4-nota-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="modulo4-nota-") as tmp, _inside(tmp):
         course, home, report = Path(tmp) / "curso", Path(tmp) / "kernel", Path(tmp) / "eventos.json"
         home.mkdir()
         (home / "matplotlib").mkdir()
@@ -140,6 +142,22 @@ def grade_one(job: Job) -> Result:
                       autograded=layout.notebook(course, "autograded", job.lesson, job.student).read_bytes(),
                       feedback=feedback.read_bytes() if feedback.exists() else None,
                       seconds=time.monotonic() - start)
+
+
+@contextlib.contextmanager
+def _inside(folder: str):
+    """nbgrader saves and restores the working directory, and ``os.getcwd()`` fails in a worker
+    whose directory is gone: a local worker inherits the grader's, which can be a temporary
+    course of nbgrader's own at that moment; a remote one may have started in a scratch folder."""
+    try:
+        previous = os.getcwd()
+    except FileNotFoundError:
+        previous = tempfile.gettempdir()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous if os.path.isdir(previous) else tempfile.gettempdir())
 
 
 def _ensure_mnist() -> None:

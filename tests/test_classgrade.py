@@ -173,6 +173,10 @@ def test_a_dask_scheduler_with_two_worker_processes(tmp_path):
     S.place(course, LID, "bruno", S.honest(LID, only=["linear", "frozen_copy"]))
     scheduler_file = tmp_path / "scheduler.json"
     env = {**os.environ, "PYTHONPATH": str(REPO)}  # the workers import instructor.task
+    # Workers whose working directory is gone by the time they grade (a scratch folder on a
+    # cluster; locally, a temporary course that nbgrader was in when the worker started).
+    gone = tmp_path / "scratch"
+    gone.mkdir()
     bindir = Path(sys.executable).parent
     procs = [subprocess.Popen([bindir / "dask", "scheduler", "--scheduler-file", scheduler_file, "--port", "0",
                                "--no-dashboard"], env=env,
@@ -184,13 +188,14 @@ def test_a_dask_scheduler_with_two_worker_processes(tmp_path):
         for _ in range(2):
             procs.append(subprocess.Popen([bindir / "dask", "worker", "--scheduler-file", scheduler_file,
                                            "--nthreads", "1", "--nworkers", "1", "--no-dashboard"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                          cwd=gone, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
         with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
             address = client.scheduler.address
             workers_seen = len(client.scheduler_info()["workers"])
+        gone.rmdir()
         tables = grade(course, [LID], Options(scheduler=address), say=lambda _: None)
     finally:
         for p in reversed(procs):
