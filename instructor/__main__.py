@@ -53,7 +53,7 @@ def grade_class(args) -> None:
 
     limits = Limits(budget_s=args.tempo, memory_mb=args.memoria, output_bytes=args.saida)
     options = Options(force=args.force, limits=limits, sandbox=args.sandbox, scheduler=args.scheduler,
-                      workers=args.workers, zip=args.zip)
+                      workers=args.workers, zip=args.zip, feedback=args.feedback)
     grade(args.course.resolve(), args.assignments, options)
 
 
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     p_grade.add_argument("--saida", type=int, default=Limits.output_bytes, help="bytes de saída por entrega")
     p_grade.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
                          help="isola cada kernel com bubblewrap (auto: onde funciona)")
+    p_grade.add_argument("--sem-devolutiva", dest="feedback", action="store_false",
+                         help="só as notas, mais rápido; as devolutivas depois, com nbgrader generate_feedback")
     p_try = sub.add_parser("tryout", help="roda os testes de uma aula (ocultos inclusive) contra um arquivo")
     p_try.add_argument("assignment")
     p_try.add_argument("implementation", type=Path, help="arquivo .py com as funções/classes dos exercícios")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -123,7 +124,9 @@ class BoundedExecute(Execute):
         if left <= 0:
             self._stop(index, "tempo_esgotado", f"o notebook passou do tempo total de {self.budget_s} s")
             return
-        self.timeout = max(1, int(min(self._cell_timeout, left)))
+        # Rounded up: a loop then spends the budget to its end, instead of leaving a fraction of
+        # a second in which a random number of the next cells (tests included) still run.
+        self.timeout = max(1, math.ceil(min(self._cell_timeout, left)))
         try:
             self.execute_cell(cell, index, store_history=True)
         except CellTimeoutError:

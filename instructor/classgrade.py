@@ -41,6 +41,7 @@ class Options:
     scheduler: str | None = None
     workers: int | None = None
     zip: Path | None = None  # an LMS download for the one lesson given (nbgrader zip_collect)
+    feedback: bool = True  # False: grades only, feedback later with nbgrader generate_feedback
 
 
 @dataclass
@@ -222,7 +223,7 @@ def _grade(course: Path, lids: list[str], options: Options, dask: Cluster | None
             submissions[(lid, sub.student)] = (sub, source_digest)
             if sub.notebook is not None:
                 jobs.append(Job(lid, sub.student, lesson.source, lesson.template_db, sub.notebook, sub.timestamp,
-                                _limits(options), use_sandbox, lesson.expected_names))
+                                _limits(options), use_sandbox, lesson.expected_names, options.feedback))
 
     def on_result(result: Result) -> None:
         sub, source_digest = submissions[(result.lesson, result.student)]
@@ -240,7 +241,7 @@ def _grade(course: Path, lids: list[str], options: Options, dask: Cluster | None
             on_result(Result(lid, student, {}, {}, []))
     if jobs:
         run_jobs(dask.client, jobs, on_result)
-    return {lid: _report(course, lessons[lid], ledgers[lid], use_sandbox, say) for lid in lids}
+    return {lid: _report(course, lessons[lid], ledgers[lid], use_sandbox, options.feedback, say) for lid in lids}
 
 
 def _limits(options: Options) -> Limits:
@@ -249,7 +250,7 @@ def _limits(options: Options) -> Limits:
     return Limits(options.limits.budget_s, options.limits.memory_mb, options.limits.output_bytes, threads)
 
 
-def _report(course: Path, lesson: Lesson, ledger: dict, sandboxed: bool, say) -> list[report.Row]:
+def _report(course: Path, lesson: Lesson, ledger: dict, sandboxed: bool, feedback: bool, say) -> list[report.Row]:
     source_nb = lesson.notebook
     maxima = exercise_points(source_nb)
     table = report.rows(course, lesson.lid, source_nb, ledger)
@@ -258,6 +259,7 @@ def _report(course: Path, lesson: Lesson, ledger: dict, sandboxed: bool, say) ->
     if table:
         report.write_histogram(out / f"{lesson.lid}.png", lesson.lid, maxima, table)
     say(report.summary(lesson.lid, maxima, table, sandboxed))
-    say(f"  planilha: notas/{lesson.lid}.csv; histograma: notas/{lesson.lid}.png; "
-        f"devolutivas: feedback/<aluno>/{lesson.lid}/")
+    pages = (f"devolutivas: feedback/<aluno>/{lesson.lid}/" if feedback else
+             f"sem devolutivas (--sem-devolutiva): `nbgrader generate_feedback {lesson.lid}` as gera")
+    say(f"  planilha: notas/{lesson.lid}.csv; histograma: notas/{lesson.lid}.png; {pages}")
     return table

@@ -81,16 +81,19 @@ BOOKKEEPING = ("timestamp.txt", "submission_secret.txt")
 
 
 def store_files(course: Path, result: Result) -> None:
-    """The autograded notebook and the feedback page where nbgrader keeps them."""
+    """The autograded notebook and the feedback page where nbgrader keeps them; no page this
+    time (a failed regrade, ``--sem-devolutiva``) removes the one an earlier grading left."""
     folders = []
     if result.autograded is not None:
         target = layout.notebook(course, "autograded", result.lesson, result.student)
         write_atomically(target, result.autograded)
         folders.append(target.parent)
+    page = layout.notebook(course, "feedback", result.lesson, result.student).with_suffix(".html")
     if result.feedback is not None:
-        page = layout.notebook(course, "feedback", result.lesson, result.student).with_suffix(".html")
         write_atomically(page, result.feedback)
         folders.append(page.parent)
+    else:  # a page from an earlier grading would tell the student a score they no longer have
+        page.unlink(missing_ok=True)
     submitted = layout.notebook(course, "submitted", result.lesson, result.student).parent
     for name in BOOKKEEPING:
         if (submitted / name).is_file():

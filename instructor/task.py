@@ -44,6 +44,7 @@ class Job:
     limits: Limits
     sandbox: bool
     expected_names: dict[str, str] = field(default_factory=dict)
+    feedback: bool = True  # the HTML page, 1-2 s of CPU each; without it, nbgrader generate_feedback later
 
 
 @dataclass
@@ -135,9 +136,10 @@ def grade_one(job: Job) -> Result:
             return Result(job.lesson, job.student, {}, {}, flags, seconds=time.monotonic() - start,
                           log=str(graded.get("log", ""))[-4000:])
         grades, comments = _scores(course / "gradebook.db", job)
-        with _quiet():
-            api.generate_feedback(job.lesson, job.student, force=True)
         feedback = layout.notebook(course, "feedback", job.lesson, job.student).with_suffix(".html")
+        if job.feedback:
+            with _quiet():
+                api.generate_feedback(job.lesson, job.student, force=True)
         return Result(job.lesson, job.student, grades, comments, flags,
                       autograded=layout.notebook(course, "autograded", job.lesson, job.student).read_bytes(),
                       feedback=feedback.read_bytes() if feedback.exists() else None,

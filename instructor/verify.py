@@ -87,7 +87,7 @@ def _graded_as_class(assignment: str, source: Path, submission: Path, template: 
     # Generous: a lesson's whole run on a loaded machine; threads=0 keeps torch's default.
     limits = Limits(budget_s=2400, threads=0)
     job = Job(assignment, student, source_bytes, template, submission.read_bytes(), None, limits,
-              sandbox.unavailable_reason() is None, expected)
+              sandbox.unavailable_reason() is None, expected, feedback=False)  # only the scores are checked
     result = grade_one(job)
     scores = {gid: (auto or 0.0, top) for gid, (auto, top) in result.grades.items()}
     return scores, result.flags

@@ -144,6 +144,8 @@ def test_a_failed_regrade_replaces_the_old_grade_and_manual_grades_stay(graded):
     with Gradebook(db) as gb:
         gb.find_grade("test_linear", LID, LID, "otto").manual_score = 0.5
         gb.db.commit()
+    page = notebook(course, "feedback", LID, "otto").with_suffix(".html")
+    assert page.is_file()  # the 10/10 of the first grading
     S.place(course, LID, "otto", b"corrompido")
     said: list[str] = []
     tables = grade(course, [LID], Options(workers=1), say=said.append)
@@ -155,6 +157,7 @@ def test_a_failed_regrade_replaces_the_old_grade_and_manual_grades_stay(graded):
         assert grade_.manual_score == 0.5 and grade_.auto_score == 0 and grade_.needs_manual_grade
         assert gb.find_submission(LID, "otto").score == 0.5  # the manual grade, not the old 10
         assert gb.find_submission_notebook(LID, LID, "otto").flagged
+    assert not page.exists()  # it would still say 10/10
 
 
 def test_zip_from_an_lms_is_collected_and_graded(tmp_path):
@@ -164,6 +167,17 @@ def test_zip_from_an_lms_is_collected_and_graded(tmp_path):
         z.writestr(f"entregas/ana.souza_{LID}.ipynb", nbformat.writes(S.honest(LID, only=["linear"])))
     tables = grade(course, [LID], Options(workers=1, zip=archive), say=lambda _: None)
     assert [(r.student, r.total) for r in tables[LID]] == [("ana.souza", 2)]
+
+
+def test_grades_without_feedback_pages_say_how_to_make_them(tmp_path):
+    course = S.course_with(tmp_path / "curso", [LID])
+    S.place(course, LID, "ana", S.honest(LID, only=["linear"]))
+    said: list[str] = []
+    tables = grade(course, [LID], Options(workers=1, feedback=False), say=said.append)
+    assert [(r.student, r.total) for r in tables[LID]] == [("ana", 2)]
+    assert notebook(course, "autograded", LID, "ana").is_file()
+    assert not (course / "feedback").exists()
+    assert any(f"nbgrader generate_feedback {LID}" in line for line in said)
 
 
 def test_a_dask_scheduler_with_two_worker_processes(tmp_path):
