@@ -1,26 +1,33 @@
 """Benchmark (não é teste): corrigir uma turma, nbgrader em série contra ``python -m instructor grade``.
 
 A turma sintética são N cópias da aula com as soluções (tests/fixtures/submissions.py), cada
-uma num aluno. Lado a lado, na mesma máquina, a mesma turma em duas pastas de curso:
+uma num aluno. Lado a lado, na mesma máquina, a mesma turma em pastas de curso separadas:
 
-- linha de base: ``nbgrader autograde <aula>`` (todos os alunos, em série, como o nbgrader faz);
-- este curso: ``python -m instructor grade <aula> --workers W`` (Dask local, um kernel por
-  processo, limites e sandbox onde houver bubblewrap), que também gera as devolutivas e a
-  planilha — trabalho a mais que a linha de base não faz.
+- linha de base: ``nbgrader autograde <aula>`` (todos os alunos, em série, como o nbgrader faz)
+  e, em seguida, ``nbgrader generate_feedback <aula>`` (as devolutivas que este curso também faz);
+- este curso, só as notas: ``python -m instructor grade <aula> --workers W --sem-devolutiva``;
+- este curso, completo: ``python -m instructor grade <aula> --workers W`` (notas, devolutivas,
+  planilha e histograma).
 
-Meta (issue 11, 2 núcleos): tempo(nbgrader) / tempo(instructor) >= 1,8 com 8 alunos, e o tempo
-linear no número de alunos (compare --students 4 e 8).
+Cada medida dá o tempo de parede e o tempo de CPU (usuário + sistema, somando os kernels). Com
+núcleos ocupados o tempo todo, a aceleração não passa de W × CPU(linha de base) / CPU(curso):
+o que este curso gasta a mais de CPU (cluster, sandbox, verificações) sai direto dela.
 
-    python benchmarks/bench_grading.py --lesson 01_requires_grad --students 8 --workers 2
+Meta (issue 11, 2 núcleos): aceleração >= 1,8 com 8 alunos, e tempo linear no número de alunos
+(compare --students 4 8 16: o custo marginal por aluno é a inclinação da reta).
+
+    python benchmarks/bench_grading.py --lesson 01_requires_grad --students 4 8 16 --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,6 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from instructor.grading import generate_assignment, load_config  # noqa: E402
 from instructor.layout import REPO  # noqa: E402
 from tests.fixtures import submissions as S  # noqa: E402
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
 
 
 def make_class(root: Path, lesson: str, students: int) -> Path:
@@ -39,31 +52,71 @@ def make_class(root: Path, lesson: str, students: int) -> Path:
     return course
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path) -> Run:
+    """Wall and CPU time of a command and everything it started (kernels, workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Run(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+
+
+def nbgrader(step: str, lesson: str, course: Path) -> Run:
+    return timed([sys.executable, "-m", "nbgrader", step, lesson, f"--config={REPO / 'nbgrader_config.py'}",
+                  f"--CourseDirectory.root={course}"], course)
+
+
+def ours(lesson: str, course: Path, workers: int, sandbox: str, *extra: str) -> Run:
+    return timed([sys.executable, "-m", "instructor", "grade", lesson, "--course", str(course),
+                  "--workers", str(workers), "--sandbox", sandbox, *extra], REPO)
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares seconds per student: the marginal cost, free of the fixed one."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lesson", default="01_requires_grad")
-    parser.add_argument("--students", type=int, default=8)
+    parser.add_argument("--students", type=int, nargs="+", default=[8])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
     args = parser.parse_args()
-    config = [f"--config={REPO / 'nbgrader_config.py'}"]
-    with tempfile.TemporaryDirectory() as tmp:
-        base = make_class(Path(tmp) / "nbgrader", args.lesson, args.students)
-        ours = make_class(Path(tmp) / "instructor", args.lesson, args.students)
-        serial = timed([sys.executable, "-m", "nbgrader", "autograde", args.lesson, *config,
-                        f"--CourseDirectory.root={base}"], base)
-        parallel = timed([sys.executable, "-m", "instructor", "grade", args.lesson, "--course", str(ours),
-                          "--workers", str(args.workers), "--sandbox", args.sandbox], REPO)
-    print(f"{args.lesson}, {args.students} alunos: nbgrader em série {serial:.1f} s "
-          f"({serial / args.students:.1f} s/aluno); instructor grade ({args.workers} processos, "
-          f"sandbox={args.sandbox}) {parallel:.1f} s ({parallel / args.students:.1f} s/aluno); "
-          f"aceleração {serial / parallel:.2f}×")
+    lesson = args.lesson
+    rows = []
+    for n in args.students:
+        with tempfile.TemporaryDirectory() as tmp:
+            base, quick, full = (make_class(Path(tmp) / name, lesson, n) for name in ("base", "quick", "full"))
+            # Interleaved, so a change in the machine's load hits both sides.
+            autograde = nbgrader("autograde", lesson, base)
+            grades_only = ours(lesson, quick, args.workers, args.sandbox, "--sem-devolutiva")
+            feedback = nbgrader("generate_feedback", lesson, base)
+            complete = ours(lesson, full, args.workers, args.sandbox)
+        serial = Run(autograde.wall + feedback.wall, autograde.cpu + feedback.cpu)
+        rows.append((n, autograde, grades_only, serial, complete))
+        print(f"{n} alunos: notas {autograde.wall:.1f} s (nbgrader) / {grades_only.wall:.1f} s = "
+              f"{autograde.wall / grades_only.wall:.2f}×; com devolutivas {serial.wall:.1f} s / "
+              f"{complete.wall:.1f} s = {serial.wall / complete.wall:.2f}×", flush=True)
+
+    print(f"\n{lesson}, {args.workers} processos, sandbox={args.sandbox}")
+    print("| alunos | só notas: nbgrader | instructor | aceleração | CPU nbgrader / instructor "
+          "| com devolutivas: nbgrader | instructor | aceleração | CPU nbgrader / instructor |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n, autograde, grades_only, serial, complete in rows:
+        print(f"| {n} | {autograde.wall:.1f} s | {grades_only.wall:.1f} s | {autograde.wall / grades_only.wall:.2f}× "
+              f"| {autograde.cpu:.0f} s / {grades_only.cpu:.0f} s | {serial.wall:.1f} s | {complete.wall:.1f} s "
+              f"| {serial.wall / complete.wall:.2f}× | {serial.cpu:.0f} s / {complete.cpu:.0f} s |")
+    if len(rows) > 1:
+        for label, side in (("só notas", 1), ("com devolutivas", 3)):
+            base = slope([(r[0], r[side].wall) for r in rows])
+            mine = slope([(r[0], r[side + 1].wall) for r in rows])
+            print(f"custo marginal por aluno ({label}): nbgrader {base:.1f} s, instructor {mine:.1f} s "
+                  f"({base / mine:.2f}×)")
 
 
 if __name__ == "__main__":
