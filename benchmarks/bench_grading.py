@@ -62,6 +62,16 @@ def timed(command: list[str], cwd: Path) -> Run:
     return Run(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
+def full_marks(course: Path, lesson: str, students: int) -> None:
+    """Both sides graded every student, and right: a fast run that failed would look like a win."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = [(s.score, s.max_score) for s in gb.assignment_submissions(lesson)]
+    if len(scores) != students or any(score != top for score, top in scores):
+        raise SystemExit(f"{course.name}: notas erradas {scores}")
+
+
 def nbgrader(step: str, lesson: str, course: Path) -> Run:
     return timed([sys.executable, "-m", "nbgrader", step, lesson, f"--config={REPO / 'nbgrader_config.py'}",
                   f"--CourseDirectory.root={course}"], course)
@@ -97,6 +107,8 @@ def main() -> None:
             grades_only = ours(lesson, quick, args.workers, args.sandbox, "--sem-devolutiva")
             feedback = nbgrader("generate_feedback", lesson, base)
             complete = ours(lesson, full, args.workers, args.sandbox)
+            for course in (base, quick, full):
+                full_marks(course, lesson, n)
         serial = Run(autograde.wall + feedback.wall, autograde.cpu + feedback.cpu)
         rows.append((n, autograde, grades_only, serial, complete))
         print(f"{n} alunos: notas {autograde.wall:.1f} s (nbgrader) / {grades_only.wall:.1f} s = "

@@ -28,7 +28,7 @@ import nbformat
 
 from . import collect, gradebook, layout, report, sandbox, tamper
 from .build import exercise_points
-from .grading import GradingError, generate_assignment, load_config
+from .grading import GradingError, generate_assignment, load_config, new_gradebook
 from .grading import sandbox as course_copy
 from .task import Job, Limits, Result, grade_one, warm_up
 
@@ -73,7 +73,7 @@ def prepare(course: Path, lid: str) -> Lesson:
     if not (cached.is_file() and release_path.is_file() and _registered(course, lid)):
         generate_assignment(load_config(course), lid)
         with tempfile.TemporaryDirectory() as tmp:
-            gradebook.new_like(course / "gradebook.db", Path(tmp) / "gradebook.db")
+            new_gradebook(Path(tmp) / "gradebook.db", like=course / "gradebook.db")
             generate_assignment(course_copy(Path(tmp), lid, source_path), lid)
             gradebook.write_atomically(cached, (Path(tmp) / "gradebook.db").read_bytes())
     return Lesson(lid, source, release_path.read_bytes(), cached.read_bytes(), _expected_names(source))

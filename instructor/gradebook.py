@@ -10,10 +10,8 @@ lets a re-run skip what did not change.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -36,18 +34,6 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def new_like(course_db: Path, target: Path) -> None:
-    """An empty gradebook of the course's schema version. Left to itself, nbgrader asks
-    ``alembic heads`` for that version in a subprocess (4-5 s of CPU) on every new gradebook;
-    an existing ``alembic_version`` table is what it looks for instead (nbgrader.api.Gradebook)."""
-    with contextlib.closing(sqlite3.connect(course_db)) as course:
-        (version,) = course.execute("SELECT version_num FROM alembic_version").fetchone()
-    with contextlib.closing(sqlite3.connect(target)) as new:
-        new.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        new.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
-        new.commit()
 
 
 def needs_review(flags: list[dict]) -> bool:

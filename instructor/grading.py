@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import io
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -69,8 +71,35 @@ def _check(result: dict, what: str) -> None:
         raise GradingError(f"{what} falhou:\n{result.get('error', '')}\n{result.get('log', '')}")
 
 
+@functools.cache
+def _alembic_head() -> str:
+    from nbgrader.api import get_alembic_version
+
+    _tools_on_path()
+    return get_alembic_version()
+
+
+def new_gradebook(target: Path, like: Path | None = None) -> None:
+    """An empty gradebook at the schema version of ``like`` (an existing gradebook) or of this
+    nbgrader. For every new gradebook nbgrader asks ``alembic heads`` in a subprocess (4-5 s of
+    CPU); an ``alembic_version`` table already there is what it checks instead
+    (``nbgrader.api.Gradebook``), so here the question is asked once per process at most."""
+    if like is not None and Path(like).is_file():
+        with contextlib.closing(sqlite3.connect(like)) as db:
+            (version,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    else:
+        version = _alembic_head()
+    with contextlib.closing(sqlite3.connect(target)) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
+        db.commit()
+
+
 def generate_assignment(config: Config, assignment: str) -> Path:
     """source/<a> -> release/<a> with nbgrader, also registering it in the gradebook."""
+    db = Path(config.CourseDirectory.root) / "gradebook.db"
+    if not db.exists():
+        new_gradebook(db)
     with _quiet():
         _check(_api(config).generate_assignment(assignment, force=True, create=True), "generate_assignment")
     return layout.notebook(config.CourseDirectory.root, "release", assignment)

@@ -131,3 +131,23 @@ def tiny_mnist(tmp_path, monkeypatch, mnist_env) -> TinyMnist:
     resources = [(name, hashlib.md5(data).hexdigest()) for name, data in archives.items()]
     monkeypatch.setattr(torchvision.datasets.MNIST, "resources", resources)
     return TinyMnist(source, archives, images, labels)
+
+
+# ---------------------------------------------------------------------------
+# Figuras (helpers.plots, helpers.optim_paths): sem tela, sem ruído.
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quiet_plots(capfd):
+    """Nenhum aviso, nada em stderr e nenhuma figura deixada aberta no pyplot: o que o aluno
+    veria como ruído embaixo de um gráfico, ou memória presa a cada chamada."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+    assert capfd.readouterr().err == ""
+    assert plt.get_fignums() == []

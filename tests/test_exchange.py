@@ -155,8 +155,8 @@ def classroom(tmp_path_factory) -> Classroom:
     with ThreadPoolExecutor(len(WORK)) as pool:
         list(pool.map(work, WORK))
     _run([nbgrader, "collect", LESSON], course, teacher, logs)
+    # grade writes the feedback pages (with nbgrader's bookkeeping): released as they are.
     _run([sys.executable, "-m", "instructor", "grade", LESSON, "--course", str(course)], REPO, teacher, logs)
-    _run([nbgrader, "generate_feedback", LESSON], course, teacher, logs)
     _run([nbgrader, "release_feedback", LESSON], course, teacher, logs)
     with ThreadPoolExecutor(len(WORK)) as pool:
         list(pool.map(lambda student: as_student(student, "fetch_feedback", LESSON), WORK))

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
 
 from helpers.optim_paths import optimizer_path, plot_path_grid, plot_paths, ravine, rosenbrock
 
-
-@pytest.fixture(autouse=True)
-def quiet(capfd):
-    """Nenhum aviso, nada em stderr e nenhuma figura deixada aberta no pyplot."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-    assert capfd.readouterr().err == ""
-    assert plt.get_fignums() == []
+pytestmark = pytest.mark.usefixtures("quiet_plots")  # conftest.py
 
 
 def test_functions_have_their_minimum_where_the_docstring_says():

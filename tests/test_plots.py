@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import warnings
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -21,14 +19,7 @@ HISTORY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def quiet(capfd):
-    """Todo teste daqui: nenhum aviso, nada em stderr e nenhuma figura aberta no pyplot."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-    assert capfd.readouterr().err == ""
-    assert plt.get_fignums() == []
+pytestmark = pytest.mark.usefixtures("quiet_plots")  # conftest.py
 
 
 def test_loss_curves_returns_figure_with_two_panels():
