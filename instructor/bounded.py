@@ -8,7 +8,9 @@ a kernel that dies into a notebook where every cell needs manual grading and no 
 - one wall-time budget for the whole notebook: each cell's timeout is what is left of it;
   once spent, the remaining cells are not run;
 - memory, CPU time and threads limited in the kernel process (kernel_launcher.py), and the
-  kernel optionally in the sandbox (sandbox.py);
+  kernel optionally in the sandbox (sandbox.py), or forked, limited and isolated by the
+  worker's zygote (zygote.py, kernel_zygote.py);
+- the kernel killed once the notebook has run: its state is thrown away anyway;
 - output capped in bytes for the whole notebook; errors and the stderr that zero a test cell
   are kept (only their size is cut), so a cap never turns a failing test into a passing one;
 - when the kernel dies, the cells it ran keep their outputs (and their points) and every cell
@@ -28,13 +30,14 @@ import json
 import math
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer, List, Unicode
+from traitlets import Bool, Dict, Enum, Integer, List, Unicode
 
 LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
 CUT_NOTE = "\n[saída cortada: a entrega passou do limite de {limit} bytes de saída]\n"
@@ -51,25 +54,41 @@ def _size(out: NotebookNode) -> int:
 
 
 class LimitedKernelManager(AsyncKernelManager):
-    """Starts the kernel through kernel_launcher.py (limits, sandbox) over Unix sockets."""
+    """Starts the kernel through kernel_launcher.py (limits, sandbox) over Unix sockets, or, given
+    a zygote, has it forked there (zygote.py: the same limits and isolation, without the imports)."""
 
     launcher_limits = Dict().tag(config=True)
+    zygote_socket = Unicode("").tag(config=True)
+    zygote_request = Dict().tag(config=True)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         return [sys.executable, str(LAUNCHER), json.dumps(self.launcher_limits), "--", *cmd]
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.zygote_socket and self.provisioner is None:
+            from .zygote import ZygoteProvisioner
+
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self,
+                                                 zygote_socket=self.zygote_socket, request=self.zygote_request)
+        return await super()._async_pre_start_kernel(**kw)
 
 
 class BoundedExecute(Execute):
     # nbclient's 4 s wait for a cell's last outputs after its reply is too short on a loaded
     # grading machine (and an interrupted cell's outputs come late).
     iopub_timeout = Integer(30).tag(config=True)
+    # A graded kernel's state is thrown away: a graceful shutdown only waited for it (~1 s each).
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
     budget_s = Integer(900, help="Tempo de parede para o notebook inteiro (s).").tag(config=True)
     output_bytes = Integer(2_000_000, help="Saída máxima do notebook inteiro (bytes).").tag(config=True)
     memory_mb = Integer(2048, help="Memória de dados do kernel (MiB).").tag(config=True)
     threads = Integer(0, help="Threads do torch no kernel (0: padrão da biblioteca).").tag(config=True)
     kernel_home = Unicode("", help="Pasta do kernel: conexão, sockets, HOME.").tag(config=True)
     bwrap = List([], help="Prefixo do bubblewrap (vazio: sem sandbox).").tag(config=True)
+    zygote_socket = Unicode("", help="Socket do zigoto do worker (vazio: um processo por kernel).").tag(config=True)
+    zygote_paths = Dict({}, help="Pastas do kernel no zigoto: writable e readable.").tag(config=True)
     integrity = Bool(True, help="Verifica após cada teste que os verificadores são os originais.").tag(config=True)
     expected_names = Dict({}, help="Nomes que os testes importam: {nome: caminho}.").tag(config=True)
     report_path = Unicode("", help="Onde escrever o relatório (JSON).").tag(config=True)
@@ -80,6 +99,11 @@ class BoundedExecute(Execute):
         if isinstance(km, LimitedKernelManager):
             km.launcher_limits = {"memory_mb": self.memory_mb, "cpu_s": 2 * self.budget_s + 60,
                                   "threads": self.threads, "bwrap": self.bwrap}
+            if self.zygote_socket:
+                km.zygote_socket = self.zygote_socket
+                km.zygote_request = {**self.zygote_paths, "memory_mb": self.memory_mb,
+                                     "cpu_s": 2 * self.budget_s + 60, "threads": self.threads,
+                                     "env": {"HOME": self.kernel_home, "PYTHONSAFEPATH": "1"}}
             if self.kernel_home:
                 home = Path(self.kernel_home)
                 km.transport = "ipc"  # no network in the sandbox: sockets are files in its home

@@ -120,12 +120,12 @@ class Cluster:
     """The Dask client, started in the background while the grader prepares the lessons (a
     local cluster takes seconds to start and its workers seconds to import nbgrader)."""
 
-    def __init__(self, options: Options):
+    def __init__(self, options: Options, use_sandbox: bool):
         self._pool = ThreadPoolExecutor(1)
-        self._client = self._pool.submit(self._start, options)
+        self._client = self._pool.submit(self._start, options, use_sandbox)
         self._local = None
 
-    def _start(self, options: Options):
+    def _start(self, options: Options, use_sandbox: bool):
         from distributed import Client, LocalCluster
 
         if options.scheduler:
@@ -135,7 +135,7 @@ class Cluster:
             self._local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(self._local)
-        client.run(warm_up)
+        client.run(warm_up, use_sandbox, _limits(options).threads)
         return client
 
     @property
@@ -188,7 +188,7 @@ def grade(course: Path, lids: list[str], options: Options, say: Callable[[str], 
     use_sandbox, why_not = sandbox_mode(options)
     if not use_sandbox:
         say(f"aviso: corrigindo SEM sandbox ({why_not}): o código dos alunos roda com os seus direitos")
-    dask = Cluster(options) if any(collect.students(course, lid) for lid in lids) or options.zip else None
+    dask = Cluster(options, use_sandbox) if any(collect.students(course, lid) for lid in lids) or options.zip else None
     try:
         return _grade(course, lids, options, dask, use_sandbox, why_not, say)
     finally:

@@ -37,6 +37,10 @@ def main(argv: list[str]) -> None:
     # The kernel's folder is the student's: with it first on sys.path, a submitted helpers/
     # or torch.py would replace the real ones before any check runs.
     os.environ["PYTHONSAFEPATH"] = "1"
+    # In the sandbox's pid namespace the kernel's parent is pid 1, which ipykernel's parent
+    # poller takes for a dead grader: it would exit at once. Its death comes from bubblewrap.
+    if limits.get("bwrap"):
+        os.environ.pop("JPY_PARENT_PID", None)
     command = list(limits.get("bwrap") or []) + kernel
     if limits.get("bwrap"):
         # The grader interrupts a cell with SIGINT to the process group: bubblewrap would die

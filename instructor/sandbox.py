@@ -60,14 +60,21 @@ def _system_binds() -> list[str]:
     return args
 
 
-def bwrap_prefix(writable: list[Path], readable: list[Path], home: Path) -> list[str]:
+def bwrap_prefix(writable: list[Path], readable: list[Path], home: Path, extra: list[str] = (),
+                 drop_caps: bool = True) -> list[str]:
     """The argv prefix that runs a command in the sandbox. ``writable`` folders are bound
-    read-write, ``readable`` ones read-only (both at their own paths); ``home`` becomes HOME."""
-    # No --unshare-pid (ipykernel takes a parent at pid 1 for a dead parent and exits) and
-    # no --new-session (the grader interrupts a timed-out cell by signalling the process group).
+    read-write, ``readable`` ones read-only (both at their own paths); ``home`` becomes HOME;
+    ``extra``: more bubblewrap options. The zygote keeps root's capabilities (``drop_caps``
+    False): its kernels need them to map root into their own user namespace, and drop them there."""
+    # A pid namespace of its own: /proc/PID/root of a process outside would show that
+    # process's whole filesystem (the course, the solutions). No --new-session: the grader
+    # interrupts a timed-out cell by signalling the process group.
     args = [shutil.which("bwrap") or "bwrap", "--die-with-parent",
-            "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid", *extra,
             "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    if drop_caps and os.geteuid() == 0:
+        # Run by root, bubblewrap keeps root's capabilities in the sandbox (mount, remount rw...).
+        args[1:1] = ["--cap-drop", "ALL"]
     args += _system_binds()
     for path in readable:
         if Path(path).exists():

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout
+from . import layout, sandbox
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Result:
     log: str = ""
 
 
-def _config(course: Path, job: Job, home: Path, report: Path):
+def _config(course: Path, job: Job, home: Path, report: Path, zygote=None):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -70,7 +70,6 @@ def _config(course: Path, job: Job, home: Path, report: Path):
         SaveAutoGrades,
     )
 
-    from . import sandbox
     from .bounded import BoundedExecute, LimitedKernelManager
     from .grading import load_config
 
@@ -86,11 +85,33 @@ def _config(course: Path, job: Job, home: Path, report: Path):
     bounded.kernel_home, bounded.report_path = str(home), str(report)
     bounded.expected_names = dict(job.expected_names)
     if job.sandbox:
-        from helpers.mnist import data_root
-
         workdir = layout.notebook(course, "autograded", job.lesson, job.student).parent
-        bounded.bwrap = sandbox.bwrap_prefix([workdir, home], [*sandbox.python_paths(), data_root()], home)
+        if zygote is not None:
+            bounded.zygote_socket = str(zygote.root / "zigoto.sock")
+            bounded.zygote_paths = {"writable": [str(workdir), str(home)], "readable": [str(p) for p in _readable()]}
+        else:
+            bounded.bwrap = sandbox.bwrap_prefix([workdir, home], _readable(), home)
     return config
+
+
+def _readable() -> list[Path]:
+    """What a sandboxed kernel reads besides the system: the environment, helpers, MNIST."""
+    from helpers.mnist import data_root
+
+    return [*sandbox.python_paths(), data_root()]
+
+
+def _zygote(sandboxed: bool, threads: int):
+    """This worker's kernel zygote (zygote.py), or None: kernels then start one by one."""
+    if not sandboxed:
+        return None
+    from helpers.mnist import data_root
+
+    from . import zygote
+
+    # Bound into the zygote's sandbox when it starts, so it must exist then: MNIST may arrive later.
+    data_root().mkdir(parents=True, exist_ok=True)
+    return zygote.for_worker(_readable(), dict(os.environ), threads)
 
 
 def _scores(db: Path, job: Job) -> tuple[dict, dict]:
@@ -111,7 +132,10 @@ def grade_one(job: Job) -> Result:
     start = time.monotonic()
     if job.sandbox and b"mnist" in job.source.lower():
         _ensure_mnist()
-    with tempfile.TemporaryDirectory(prefix="modulo4-nota-") as tmp, _inside(tmp):
+    zygote = _zygote(job.sandbox, job.limits.threads)
+    # Under the zygote's folder: the only place its kernels can be given a working copy.
+    scratch = None if zygote is None else zygote.root
+    with tempfile.TemporaryDirectory(prefix="modulo4-nota-", dir=scratch) as tmp, _inside(tmp):
         course, home, report = Path(tmp) / "curso", Path(tmp) / "kernel", Path(tmp) / "eventos.json"
         home.mkdir()
         (home / "matplotlib").mkdir()
@@ -126,7 +150,7 @@ def grade_one(job: Job) -> Result:
             (submitted.parent / "timestamp.txt").write_text(job.timestamp, encoding="utf-8")
         layout.notebook(course, "autograded", job.lesson, job.student).parent.mkdir(parents=True)
 
-        api = _api(_config(course, job, home, report))
+        api = _api(_config(course, job, home, report, zygote))
         with _quiet():
             graded = api.autograde(job.lesson, job.student, force=True, create=True)
         flags = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
@@ -172,14 +196,18 @@ def _ensure_mnist() -> None:
         print(f"aviso: MNIST indisponível para a correção ({err})", file=sys.stderr)
 
 
-def warm_up() -> None:
-    """Run once on each worker: the imports every grading needs (seconds of CPU), paid while
-    the grader is still preparing the lessons rather than by the first submissions."""
+def warm_up(sandboxed: bool = False, threads: int = 1) -> None:
+    """Run once on each worker: the imports every grading needs and the kernel zygote (seconds
+    of CPU), paid while the grader is still preparing the lessons rather than by the first
+    submissions."""
     import nbconvert.exporters  # noqa: F401
     import nbgrader.apps  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
     from . import bounded  # noqa: F401
+
+    if sandboxed:
+        _zygote(sandboxed, threads)
 
 
 def _last_line(result: dict) -> str:

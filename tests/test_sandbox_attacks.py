@@ -46,6 +46,25 @@ for path in ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
     break
 """
 
+# Through another process's root: the grader's (the course), the worker's, another kernel's.
+COPY_THROUGH_PROC = """import glob, json, os
+scratch = os.getcwd().split("/modulo4-nota-")[0]
+paths = []
+for pattern in ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
+                "{repo}/source/01_requires_grad/01_requires_grad.ipynb",
+                scratch + "/*/curso/source/01_requires_grad/01_requires_grad.ipynb"]:
+    paths += glob.glob("/proc/*/root" + pattern)
+for path in paths:
+    try:
+        instructor = json.load(open(path))
+    except OSError:
+        continue
+    for cell in instructor["cells"]:
+        if cell["metadata"].get("nbgrader", {{}}).get("solution"):
+            exec("".join(cell["source"]))
+    break
+"""
+
 REWRITE_GRADEBOOK = """import os
 import sqlite3
 for path in ["{course}/gradebook.db", "../../../gradebook.db"]:
@@ -87,6 +106,7 @@ def attacked(tmp_path_factory):
     students = {
         "ana": honest,
         "copia": S.replace_solution(blank, ex[0], COPY_SOLUTIONS.format(course=course, repo=REPO)),
+        "proc": S.replace_solution(blank, ex[0], COPY_THROUGH_PROC.format(course=course, repo=REPO)),
         "banco": S.add_cell(blank, REWRITE_GRADEBOOK.format(course=course)),
         "escreve": S.add_cell(blank, WRITE_CHECKS),
         "errado": wrong,
@@ -116,6 +136,14 @@ def test_copying_the_solutions_from_source_gains_nothing(attacked):
     _, rows = attacked
     assert rows["copia"].total == 0 and rows["copia"].review
     assert S.solution_ids(LID)[0] in _tamper_cells(rows["copia"])
+
+
+def test_copying_the_solutions_through_proc_gains_nothing(attacked):
+    """/proc/PID/root of a process outside the sandbox shows its whole filesystem: the kernel
+    must see no such process (its own pid namespace) and no dumpable zygote."""
+    _, rows = attacked
+    assert rows["proc"].total == 0 and rows["proc"].review
+    assert S.solution_ids(LID)[0] in _tamper_cells(rows["proc"])
 
 
 def test_rewriting_the_gradebook_gains_nothing(attacked):

@@ -1,0 +1,247 @@
+"""A worker's kernel zygote: torch, helpers and IPython imported once, a kernel forked per submission.
+
+A fresh kernel spends most of a lesson-01 grading importing things: IPython, torch, helpers,
+matplotlib, and inside the first test cells torch.testing (sympy) and the optimizers
+(torch._dynamo). Forked from a process that already holds them, a kernel starts with them.
+``python kernel_zygote.py ROOT CONFIG_JSON``, run by path inside the worker's sandbox
+(sandbox.py; standard library only until it imports), listens on ``ROOT/zigoto.sock``.
+
+Each request is one JSON line: the kernel's connection file, working copy, home, limits and
+environment. The zygote forks; the child isolates itself and answers with a pidfd (SCM_RIGHTS),
+so the grader can signal and watch a process it did not start. Isolation of the child, on top
+of the worker's sandbox, gives each kernel what the per-submission sandbox gave it:
+
+- a user and mount namespace of its own, in which a fresh tmpfs covers ROOT (every other
+  working copy, the course copies with their solutions, this socket) and /tmp; its own working
+  copy and home are bound back at their paths, read-write;
+- then a second user and mount namespace: the mounts above are locked, and cannot be undone
+  from inside to uncover what they hide;
+- its own session (a kernel that signals its process group does not reach the zygote), not
+  dumpable (``/proc/PID/root`` of one kernel is closed to another), the memory and CPU limits;
+- before each new kernel, whatever earlier kernels left running is killed.
+
+The zygote tests that isolation once at start; if the machine refuses it (no nested user
+namespaces), it says so on its first line and the worker starts kernels the usual way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import random
+import resource
+import signal
+import socket
+import sys
+
+PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "torch", "torch.nn", "torch.nn.functional",
+           "torch.optim", "torch.testing", "torch._dynamo", "torch.utils.data", "numpy", "matplotlib",
+           "matplotlib.pyplot", "helpers")
+
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH, PR_SET_DUMPABLE = 2, 4
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _call(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    _call(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+
+
+def _new_namespaces() -> None:
+    """A user namespace (same uid and gid, no more rights outside) and a mount namespace."""
+    uid, gid = os.geteuid(), os.getegid()
+    _call(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+def _flags(path: str) -> int:
+    """The mount flags a remount must keep (locked ones cannot be dropped in a user namespace)."""
+    st = os.statvfs(path).f_flag
+    return sum(flag for bit, flag in ((os.ST_RDONLY, MS_RDONLY), (os.ST_NOSUID, MS_NOSUID),
+                                      (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC)) if st & bit)
+
+
+def _under(path: str, folders) -> bool:
+    return any(os.path.commonpath([path, folder]) == folder for folder in folders)
+
+
+def isolate(root: str, stage: str, writable: list[str], readable: list[str]) -> None:
+    """Cover ROOT and /tmp, keep only this kernel's folders (and read-only paths under them), lock."""
+    _new_namespaces()
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV)
+    covers = (root, "/tmp")
+    keep = [(p, False) for p in writable] + [(p, True) for p in readable if _under(p, covers)]
+    for i, (path, _) in enumerate(keep):
+        os.mkdir(f"{stage}/{i}")
+        _mount(path, f"{stage}/{i}", None, MS_BIND | MS_REC)
+    for cover in covers:
+        _mount("tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    for i, (path, read_only) in enumerate(keep):
+        os.makedirs(path, exist_ok=True)
+        _mount(f"{stage}/{i}", path, None, MS_BIND | MS_REC)
+        if read_only and not os.statvfs(path).f_flag & os.ST_RDONLY:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _flags(path))
+    _call(_libc.umount2(stage.encode(), MNT_DETACH), "umount")
+    _new_namespaces()  # from here on, the mounts above are locked
+
+
+def _limits(request: dict) -> None:
+    for kind, value in ((resource.RLIMIT_DATA, int(request.get("memory_mb") or 0) << 20),
+                        (resource.RLIMIT_CPU, int(request.get("cpu_s") or 0))):
+        if value:
+            _, hard = resource.getrlimit(kind)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (value, value))
+
+
+def _become_kernel(request: dict, report: int) -> None:
+    """In the forked child: isolate, limit, then run ipykernel on the grader's connection file."""
+    try:
+        os.setsid()
+        isolate(request["root"], request["stage"], request["writable"], request["readable"])
+        _call(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
+        _limits(request)
+        os.environ.update(request.get("env") or {})
+        os.chdir(request["writable"][0])
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        random.seed()  # the zygote's seeds would otherwise be every kernel's
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
+        if request.get("threads") and "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(int(request["threads"]))
+        os.write(report, b"ok\n")
+    except BaseException as err:  # noqa: BLE001 - whatever it is, the grader must hear it
+        os.write(report, f"erro: {type(err).__name__}: {err}\n".encode())
+        os._exit(1)
+    os.close(report)
+    from ipykernel import kernelapp
+
+    sys.argv = [kernelapp.__file__, "-f", request["connection_file"]]
+    try:
+        kernelapp.launch_new_instance(argv=sys.argv[1:])
+    finally:
+        os._exit(0)
+
+
+def _fork_kernel(request: dict) -> tuple[int, int | None, str]:
+    """(pid, pidfd of the new kernel, "ok" or what went wrong)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        _become_kernel(request, write)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        answer = f.readline().decode().strip() or "erro: o kernel morreu ao se isolar"
+    if answer != "ok":
+        return pid, None, answer
+    return pid, os.pidfd_open(pid), answer
+
+
+def _self_test(config: dict) -> str | None:
+    """None when a child can isolate itself here; otherwise why not."""
+    scratch = os.path.join(config["root"], "teste")
+    os.makedirs(scratch, exist_ok=True)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            isolate(config["root"], config["stage"], [scratch], [])
+            hidden = not os.path.exists(os.path.join(config["root"], "zigoto.sock"))
+            os.write(write, b"ok" if hidden and os.path.isdir(scratch) else b"a pasta do zigoto continuou visivel")
+        except BaseException as err:  # noqa: BLE001
+            os.write(write, f"{type(err).__name__}: {err}".encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        answer = f.read().decode()
+    os.waitpid(pid, 0)
+    return None if answer == "ok" else answer
+
+
+def _reap(kernels: set[int]) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        kernels.discard(pid)
+
+
+def _sweep(kernels: set[int]) -> None:
+    """Kill what graded kernels left running (a daemon in a session of its own, a child of a
+    kernel that is gone): nothing a student started outlives the grading, nor meets the next
+    kernel. A live kernel's own children share its session (the kernel's pid) and stay."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (1, os.getpid()):
+            continue
+        try:
+            if os.getsid(int(entry)) not in kernels:
+                os.kill(int(entry), signal.SIGKILL)
+        except OSError:  # already gone
+            pass
+
+
+def _serve(server: socket.socket, config: dict) -> None:
+    server.settimeout(1.0)
+    kernels: set[int] = set()  # pids (and sessions) of the kernels still running
+    while True:
+        _reap(kernels)
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        with conn:
+            conn.settimeout(None)
+            request = json.loads(conn.makefile("rb").readline())
+            request.update(root=config["root"], stage=config["stage"])
+            _reap(kernels)
+            _sweep(kernels)
+            pid, pidfd, answer = _fork_kernel(request)
+            if pid:
+                kernels.add(pid)
+            message = json.dumps({"ok": pidfd is not None, "message": answer}).encode() + b"\n"
+            if pidfd is None:
+                conn.sendall(message)
+            else:
+                socket.send_fds(conn, [message], [pidfd])
+                os.close(pidfd)
+
+
+def main(argv: list[str]) -> None:
+    config = json.loads(argv[2])
+    config["root"] = argv[1]
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # noqa: BLE001 - a kernel imports it itself, and says why
+            print(f"aviso: {name} não pré-carregado ({err})", file=sys.stderr)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(os.path.join(config["root"], "zigoto.sock"))
+    server.listen(4)
+    problem = _self_test(config)
+    _call(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")  # its /proc/PID/root shows every working copy
+    print(json.dumps({"pronto": True, "isolamento": problem}), flush=True)
+    _serve(server, config)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
