@@ -16,9 +16,11 @@ of the worker's sandbox, gives each kernel what the per-submission sandbox gave 
   copy and home are bound back at their paths, read-write;
 - then a second user and mount namespace: the mounts above are locked, and cannot be undone
   from inside to uncover what they hide;
-- its own session (a kernel that signals its process group does not reach the zygote), not
-  dumpable (``/proc/PID/root`` of one kernel is closed to another), the memory and CPU limits;
-- before each new kernel, whatever earlier kernels left running is killed.
+- a pid namespace of its own, the kernel as its pid 1: it cannot signal the zygote or another
+  kernel (a stopped zygote would stall every grading after it), and whatever it starts dies
+  with it;
+- not dumpable (``/proc/PID/root`` of the zygote or of a kernel is closed to the others), the
+  memory and CPU limits.
 
 The zygote tests that isolation once at start; if the machine refuses it (no nested user
 namespaces), it says so on its first line and the worker starts kernels the usual way.
@@ -32,7 +34,6 @@ import json
 import os
 import random
 import resource
-import signal
 import socket
 import sys
 
@@ -40,7 +41,7 @@ PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "torch", "tor
            "torch.optim", "torch.testing", "torch._dynamo", "torch.utils.data", "numpy", "matplotlib",
            "matplotlib.pyplot", "helpers")
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH, PR_SET_DUMPABLE = 2, 4
@@ -58,10 +59,10 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
     _call(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
-def _new_namespaces() -> None:
+def _new_namespaces(more: int = 0) -> None:
     """A user namespace (same uid and gid, no more rights outside) and a mount namespace."""
     uid, gid = os.geteuid(), os.getegid()
-    _call(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    _call(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | more), "unshare")
     for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny"), ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as f:
             f.write(text)
@@ -96,7 +97,8 @@ def isolate(root: str, stage: str, writable: list[str], readable: list[str]) -> 
         if read_only and not os.statvfs(path).f_flag & os.ST_RDONLY:
             _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _flags(path))
     _call(_libc.umount2(stage.encode(), MNT_DETACH), "umount")
-    _new_namespaces()  # from here on, the mounts above are locked
+    # From here on the mounts above are locked; the next child is pid 1 of a namespace of its own.
+    _new_namespaces(CLONE_NEWPID)
 
 
 def _limits(request: dict) -> None:
@@ -108,28 +110,27 @@ def _limits(request: dict) -> None:
             resource.setrlimit(kind, (value, value))
 
 
-def _become_kernel(request: dict, report: int) -> None:
-    """In the forked child: isolate, limit, then run ipykernel on the grader's connection file."""
-    try:
-        os.setsid()
-        isolate(request["root"], request["stage"], request["writable"], request["readable"])
-        _call(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
-        _limits(request)
-        os.environ.update(request.get("env") or {})
-        os.chdir(request["writable"][0])
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        random.seed()  # the zygote's seeds would otherwise be every kernel's
-        if "numpy" in sys.modules:
-            sys.modules["numpy"].random.seed()
-        if request.get("threads") and "torch" in sys.modules:
-            sys.modules["torch"].set_num_threads(int(request["threads"]))
-        os.write(report, b"ok\n")
-    except BaseException as err:  # noqa: BLE001 - whatever it is, the grader must hear it
-        os.write(report, f"erro: {type(err).__name__}: {err}\n".encode())
-        os._exit(1)
-    os.close(report)
+def _prepare(request: dict) -> None:
+    """In the forked child: isolate, limit, then everything the kernel inherits."""
+    os.setsid()
+    isolate(request["root"], request["stage"], request["writable"], request["readable"])
+    _call(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
+    _limits(request)
+    os.environ.update(request.get("env") or {})
+    os.environ.pop("JPY_PARENT_PID", None)  # the kernel's parent is not the grader
+    os.chdir(request["writable"][0])
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    random.seed()  # the zygote's seeds would otherwise be every kernel's
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    if request.get("threads") and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(request["threads"]))
+
+
+def _run_kernel(request: dict) -> None:
+    os.setsid()  # its process group is its own: not the parent's, which a kernel could kill
     from ipykernel import kernelapp
 
     sys.argv = [kernelapp.__file__, "-f", request["connection_file"]]
@@ -139,19 +140,41 @@ def _become_kernel(request: dict, report: int) -> None:
         os._exit(0)
 
 
-def _fork_kernel(request: dict) -> tuple[int, int | None, str]:
-    """(pid, pidfd of the new kernel, "ok" or what went wrong)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        _become_kernel(request, write)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        answer = f.readline().decode().strip() or "erro: o kernel morreu ao se isolar"
-    if answer != "ok":
-        return pid, None, answer
-    return pid, os.pidfd_open(pid), answer
+def _become_kernel(request: dict, report: socket.socket) -> None:
+    """The forked child prepares, then forks the kernel as pid 1 of its own pid namespace: the
+    kernel cannot name, let alone signal, the zygote or another kernel, and whatever it starts
+    dies with it. This process stays as the kernel's parent until it exits, and sends the
+    grader (through the zygote) the kernel's pidfd."""
+    try:
+        _prepare(request)
+        kernel = os.fork()
+        if kernel == 0:
+            report.close()
+            _run_kernel(request)
+        socket.send_fds(report, [b"ok"], [os.pidfd_open(kernel)])
+    except BaseException as err:  # noqa: BLE001 - whatever it is, the grader must hear it
+        report.sendall(f"erro: {type(err).__name__}: {err}".encode())
+        os._exit(1)
+    report.close()
+    _, status = os.waitpid(kernel, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _fork_kernel(request: dict) -> tuple[int | None, str]:
+    """(pidfd of the new kernel, "ok" or what went wrong)."""
+    ours, theirs = socket.socketpair()
+    if os.fork() == 0:
+        ours.close()
+        _become_kernel(request, theirs)
+    theirs.close()
+    with ours:
+        message, fds, _, _ = socket.recv_fds(ours, 4096, 1)
+    answer = message.decode() or "erro: o kernel morreu ao se isolar"
+    if answer != "ok" or not fds:
+        for fd in fds:
+            os.close(fd)
+        return None, answer
+    return fds[0], answer
 
 
 def _self_test(config: dict) -> str | None:
@@ -175,7 +198,7 @@ def _self_test(config: dict) -> str | None:
     return None if answer == "ok" else answer
 
 
-def _reap(kernels: set[int]) -> None:
+def _reap() -> None:
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -183,28 +206,12 @@ def _reap(kernels: set[int]) -> None:
             return
         if pid == 0:
             return
-        kernels.discard(pid)
-
-
-def _sweep(kernels: set[int]) -> None:
-    """Kill what graded kernels left running (a daemon in a session of its own, a child of a
-    kernel that is gone): nothing a student started outlives the grading, nor meets the next
-    kernel. A live kernel's own children share its session (the kernel's pid) and stay."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in (1, os.getpid()):
-            continue
-        try:
-            if os.getsid(int(entry)) not in kernels:
-                os.kill(int(entry), signal.SIGKILL)
-        except OSError:  # already gone
-            pass
 
 
 def _serve(server: socket.socket, config: dict) -> None:
     server.settimeout(1.0)
-    kernels: set[int] = set()  # pids (and sessions) of the kernels still running
     while True:
-        _reap(kernels)
+        _reap()
         try:
             conn, _ = server.accept()
         except TimeoutError:
@@ -213,11 +220,7 @@ def _serve(server: socket.socket, config: dict) -> None:
             conn.settimeout(None)
             request = json.loads(conn.makefile("rb").readline())
             request.update(root=config["root"], stage=config["stage"])
-            _reap(kernels)
-            _sweep(kernels)
-            pid, pidfd, answer = _fork_kernel(request)
-            if pid:
-                kernels.add(pid)
+            pidfd, answer = _fork_kernel(request)
             message = json.dumps({"ok": pidfd is not None, "message": answer}).encode() + b"\n"
             if pidfd is None:
                 conn.sendall(message)

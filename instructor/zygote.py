@@ -35,6 +35,7 @@ from . import sandbox
 SERVER = Path(__file__).with_name("kernel_zygote.py")
 STAGE = "/run/modulo4-palco"  # an empty tmpfs in the worker's sandbox, where a kernel sets its folders aside
 START_TIMEOUT_S = 300
+REQUEST_TIMEOUT_S = 60
 
 
 class ZygoteError(RuntimeError):
@@ -122,9 +123,14 @@ class Zygote:
         request = {**request, "connection_file": connection_file,
                    "readable": [*request.get("readable", []), str(self.root / "matplotlib")]}
         with self.lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(REQUEST_TIMEOUT_S)  # a zygote that stopped answering must not stall the class
             conn.connect(str(self.root / "zigoto.sock"))
             conn.sendall(json.dumps(request).encode() + b"\n")
-            message, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+            try:
+                message, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+            except TimeoutError:
+                self.process.kill()  # the next for_worker starts another
+                raise ZygoteError(f"o zigoto não respondeu em {REQUEST_TIMEOUT_S} s") from None
         answer = json.loads(message) if message else {"ok": False, "message": "o zigoto não respondeu"}
         if not answer["ok"] or not fds:
             raise ZygoteError(answer["message"])
