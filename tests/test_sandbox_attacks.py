@@ -32,10 +32,8 @@ pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
 
 WRONG_LINEAR = "def linear(x, W, b):\n    return x @ W.T\n"  # forgets the bias
 
-COPY_SOLUTIONS = """import json
-for path in ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
-             "../../../source/01_requires_grad/01_requires_grad.ipynb",
-             "{repo}/source/01_requires_grad/01_requires_grad.ipynb"]:
+# The first instructor notebook it can read among ``paths``: every solution cell run here.
+RUN_SOLUTIONS = """for path in paths:
     try:
         instructor = json.load(open(path))
     except OSError:
@@ -46,6 +44,12 @@ for path in ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
     break
 """
 
+COPY_SOLUTIONS = """import json
+paths = ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
+         "../../../source/01_requires_grad/01_requires_grad.ipynb",
+         "{repo}/source/01_requires_grad/01_requires_grad.ipynb"]
+""" + RUN_SOLUTIONS
+
 # Through another process's root: the grader's (the course), the worker's, another kernel's.
 COPY_THROUGH_PROC = """import glob, json, os
 scratch = os.getcwd().split("/modulo4-nota-")[0]
@@ -54,16 +58,7 @@ for pattern in ["{course}/source/01_requires_grad/01_requires_grad.ipynb",
                 "{repo}/source/01_requires_grad/01_requires_grad.ipynb",
                 scratch + "/*/curso/source/01_requires_grad/01_requires_grad.ipynb"]:
     paths += glob.glob("/proc/*/root" + pattern)
-for path in paths:
-    try:
-        instructor = json.load(open(path))
-    except OSError:
-        continue
-    for cell in instructor["cells"]:
-        if cell["metadata"].get("nbgrader", {{}}).get("solution"):
-            exec("".join(cell["source"]))
-    break
-"""
+""" + RUN_SOLUTIONS
 
 REWRITE_GRADEBOOK = """import os
 import sqlite3
