@@ -187,7 +187,12 @@ def _self_test(config: dict) -> str | None:
         try:
             isolate(config["root"], config["stage"], [scratch], [])
             hidden = not os.path.exists(os.path.join(config["root"], "zigoto.sock"))
-            os.write(write, b"ok" if hidden and os.path.isdir(scratch) else b"a pasta do zigoto continuou visivel")
+            kernel = os.fork()
+            if kernel == 0:
+                os._exit(0 if os.getpid() == 1 else 3)
+            own_pids = os.waitstatus_to_exitcode(os.waitpid(kernel, 0)[1]) == 0
+            answer = "ok" if hidden and os.path.isdir(scratch) else "a pasta do zigoto continuou visível"
+            os.write(write, (answer if own_pids else "o kernel não ganhou um namespace de pid").encode())
         except BaseException as err:  # noqa: BLE001
             os.write(write, f"{type(err).__name__}: {err}".encode())
         os._exit(0)

@@ -228,6 +228,13 @@ def test_a_dead_zygote_is_started_again(zyg):
         k.close()
 
 
+def test_a_zygote_that_cannot_start_means_no_zygote(monkeypatch, capsys):
+    monkeypatch.setattr(zygote, "_zygote", None)
+    monkeypatch.setattr(zygote, "SERVER", zygote.SERVER.with_name("nao_existe.py"))
+    assert zygote.for_worker(task._readable(), {**os.environ, "X_TESTE": "1"}, 1) is None
+    assert "kernels sem zigoto" in capsys.readouterr().err
+
+
 def test_without_a_zygote_the_worker_sandboxes_each_kernel(tmp_path, monkeypatch):
     """Where nested user namespaces are refused, for_worker gives None: the old path grades."""
     course = S.course_with(tmp_path, [LID])
