@@ -32,13 +32,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from queue import Empty
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Enum, Integer, List, Unicode
+
+from .kernelwait import wait_in_slices
 
 LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
 CUT_NOTE = "\n[saída cortada: a entrega passou do limite de {limit} bytes de saída]\n"
@@ -52,26 +53,6 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 
 def _size(out: NotebookNode) -> int:
     return len(json.dumps(out, default=str))
-
-
-def _wait_in_slices(channel, slice_s: float = 1.0) -> None:
-    """A reply can sit in the grader's socket unnoticed while the wait for it sleeps on to its
-    timeout (seen on lesson 06's ipywidgets cell, about 1 grading in 12 on a loaded machine,
-    each losing the rest of the notebook's budget; jupyter/nbclient#312): the wait looks again
-    every ``slice_s`` seconds, which picks up such a message."""
-    get_msg = channel.get_msg
-
-    async def sliced(timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = slice_s if deadline is None else min(slice_s, deadline - time.monotonic())
-            try:
-                return await get_msg(timeout=max(left, 0.0))
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    channel.get_msg = sliced
 
 
 class LimitedKernelManager(AsyncKernelManager):
@@ -149,8 +130,7 @@ class BoundedExecute(Execute):
             self._cell_timeout = self.timeout or self.budget_s
         try:
             with self.setup_kernel():
-                for channel in (self.kc.shell_channel, self.kc.iopub_channel):
-                    _wait_in_slices(channel)
+                wait_in_slices(self.kc)
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self._install_probe()

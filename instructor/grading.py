@@ -129,11 +129,12 @@ def run_as_student(notebook: Path) -> nbformat.NotebookNode:
     """Runs a notebook top to bottom the way JupyterLab's Run All does: it stops at the first
     cell that raises unless the cell is tagged ``raises-exception``. Demos shrink as under
     nbgrader (``NBGRADER_EXECUTION``); where it stopped is in ``metadata["run_all_stopped"]``."""
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    from .kernelwait import notebook_client
+
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
+    client = notebook_client(nb, timeout=600, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     previous = os.environ.get("NBGRADER_EXECUTION")
     os.environ["NBGRADER_EXECUTION"] = "validate"

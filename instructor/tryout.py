@@ -89,14 +89,14 @@ def tryout_notebook(lid: str, code: str, root: Path = REPO) -> nbformat.Notebook
 
 def tryout(lid: str, code: str, root: Path = REPO) -> list[Verdict]:
     """Runs the cut-down notebook and returns one verdict per graded test cell."""
-    from nbclient import NotebookClient
+    from .kernelwait import notebook_client
 
     nb = tryout_notebook(lid, code, root)
     workdir = notebook(root, "source", lid).parent
     previous = os.environ.get("NBGRADER_EXECUTION")
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     try:
-        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+        notebook_client(nb, timeout=600, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(workdir)}}).execute()
     finally:
         if previous is None:

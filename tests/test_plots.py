@@ -146,14 +146,16 @@ KERNEL_CELLS = [
 
 def test_in_a_real_kernel_one_image_per_plot_and_nothing_on_stderr(capfd):
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     from pathlib import Path
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in KERNEL_CELLS]
     repo = Path(__file__).resolve().parents[1]
-    client = nbclient.NotebookClient(
+    from instructor.kernelwait import notebook_client
+
+    client = notebook_client(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(repo)}}
     )
     client.execute()
