@@ -19,6 +19,7 @@ of the worker's sandbox, gives each kernel what the per-submission sandbox gave 
 - a pid namespace of its own, the kernel as its pid 1: it cannot signal the zygote or another
   kernel (a stopped zygote would stall every grading after it), and whatever it starts dies
   with it;
+- none of the zygote's open files (its socket, the grader's connection);
 - not dumpable (``/proc/PID/root`` of the zygote or of a kernel is closed to the others), the
   memory and CPU limits.
 
@@ -146,6 +147,11 @@ def _become_kernel(request: dict, report: socket.socket) -> None:
     dies with it. This process stays as the kernel's parent until it exits, and sends the
     grader (through the zygote) the kernel's pidfd."""
     try:
+        # A fork keeps every open file: the zygote's listening socket and the grader's
+        # connection would let a kernel take the next requests. Only the report stays.
+        keep = report.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
         _prepare(request)
         kernel = os.fork()
         if kernel == 0:

@@ -139,6 +139,25 @@ print(json.dumps({{"umount": umount, "proc": sorted(set(through_proc)), "secrets
     assert seen["env_writable"] is False
 
 
+def test_a_kernel_holds_no_descriptor_of_the_zygote(kernel):
+    """A fork inherits every open file: with the zygote's listening socket a kernel could take
+    the grader's next requests."""
+    held = kernel.run("""
+import json, os, socket
+held = []
+for fd in map(int, os.listdir('/proc/self/fd')):
+    try:
+        s = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        continue
+    try:
+        held.append(str(s.getsockname()))
+    finally:
+        s.close()
+print(json.dumps(held))""")
+    assert not [name for name in held if name.endswith("zigoto.sock")], held
+
+
 def test_a_kernel_cannot_signal_the_zygote_or_another_kernel(zyg, kernel):
     """A stopped zygote would stall every grading after it: the kernel, pid 1 of a namespace of
     its own, cannot name any process it did not start."""
