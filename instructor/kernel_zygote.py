@@ -4,7 +4,7 @@ A fresh kernel spends most of a lesson-01 grading importing things: IPython, tor
 matplotlib, and inside the first test cells torch.testing (sympy) and the optimizers
 (torch._dynamo). Forked from a process that already holds them, a kernel starts with them.
 ``python kernel_zygote.py ROOT CONFIG_JSON``, run by path inside the worker's sandbox
-(sandbox.py; standard library only until it imports), listens on ``ROOT/zigoto.sock``.
+(sandbox.py; standard library only until it imports), listens on the socket CONFIG names, inside ROOT.
 
 Each request is one JSON line: the kernel's connection file, working copy, home, limits and
 environment. The zygote forks; the child isolates itself and answers with a pidfd (SCM_RIGHTS),
@@ -40,7 +40,8 @@ import sys
 
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "torch", "torch.nn", "torch.nn.functional",
            "torch.optim", "torch.testing", "torch._dynamo", "torch.utils.data", "numpy", "matplotlib",
-           "matplotlib.pyplot", "helpers")
+           "matplotlib.pyplot", "helpers.checks", "helpers.integrity", "helpers.plots", "helpers.progress",
+           "helpers.loaders", "helpers.optim_paths")
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -192,7 +193,7 @@ def _self_test(config: dict) -> str | None:
     if pid == 0:
         try:
             isolate(config["root"], config["stage"], [scratch], [])
-            hidden = not os.path.exists(os.path.join(config["root"], "zigoto.sock"))
+            hidden = not os.path.exists(config["socket"])
             kernel = os.fork()
             if kernel == 0:
                 os._exit(0 if os.getpid() == 1 else 3)
@@ -249,7 +250,7 @@ def main(argv: list[str]) -> None:
         except Exception as err:  # noqa: BLE001 - a kernel imports it itself, and says why
             print(f"aviso: {name} não pré-carregado ({err})", file=sys.stderr)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(os.path.join(config["root"], "zigoto.sock"))
+    server.bind(config["socket"])
     server.listen(4)
     problem = _self_test(config)
     _call(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")  # its /proc/PID/root shows every working copy

@@ -87,7 +87,7 @@ def _config(course: Path, job: Job, home: Path, report: Path, zygote=None):
     if job.sandbox:
         workdir = layout.notebook(course, "autograded", job.lesson, job.student).parent
         if zygote is not None:
-            bounded.zygote_socket = str(zygote.root / "zigoto.sock")
+            bounded.zygote_socket = str(zygote.socket)
             bounded.zygote_paths = {"writable": [str(workdir), str(home)], "readable": [str(p) for p in _readable()]}
         else:
             bounded.bwrap = sandbox.bwrap_prefix([workdir, home], _readable(), home)

@@ -1,8 +1,9 @@
 """The worker's side of kernel_zygote.py: start it once per worker, ask it for kernels.
 
-``Zygote.start`` runs the zygote in the worker's sandbox (its own pid namespace, no
-capabilities, the Python environment and MNIST read-only, its folder read-write) and waits
-for it to have imported everything. ``ZygoteProvisioner`` is jupyter_client's local
+``Zygote.start`` runs the zygote in the worker's sandbox (its own pid namespace, the Python
+environment and MNIST read-only, its folder read-write; run by root it keeps root's
+capabilities, which each kernel gives up in its own user namespace) and waits for it to have
+imported everything. ``ZygoteProvisioner`` is jupyter_client's local
 provisioner with one change: the kernel is forked by the zygote instead of started by
 ``Popen``, and watched and signalled through the pidfd the zygote sends back
 (``ForkedKernel``, the few ``Popen`` methods jupyter_client uses).
@@ -34,6 +35,7 @@ from . import sandbox
 
 SERVER = Path(__file__).with_name("kernel_zygote.py")
 STAGE = "/run/modulo4-palco"  # an empty tmpfs in the worker's sandbox, where a kernel sets its folders aside
+SOCKET = "zigoto.sock"  # in the zygote's folder
 START_TIMEOUT_S = 300
 REQUEST_TIMEOUT_S = 60
 
@@ -95,7 +97,7 @@ class Zygote:
                **{var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
         bwrap = sandbox.bwrap_prefix([root], [*readable, SERVER], root, extra=["--tmpfs", STAGE],
                                      drop_caps=False)
-        config = {"stage": STAGE}
+        config = {"stage": STAGE, "socket": str(root / SOCKET)}
         process = subprocess.Popen([*bwrap, sys.executable, "-P", str(SERVER), str(root), json.dumps(config)],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=root)
         ready = select.select([process.stdout], [], [], START_TIMEOUT_S)[0]
@@ -113,6 +115,10 @@ class Zygote:
         return zygote
 
     @property
+    def socket(self) -> Path:
+        return self.root / SOCKET
+
+    @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -124,7 +130,7 @@ class Zygote:
                    "readable": [*request.get("readable", []), str(self.root / "matplotlib")]}
         with self.lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(REQUEST_TIMEOUT_S)  # a zygote that stopped answering must not stall the class
-            conn.connect(str(self.root / "zigoto.sock"))
+            conn.connect(str(self.socket))
             conn.sendall(json.dumps(request).encode() + b"\n")
             try:
                 message, fds, _, _ = socket.recv_fds(conn, 65536, 1)
@@ -144,13 +150,16 @@ class Zygote:
 
 
 _zygote: Zygote | None = None
+_refused: tuple[tuple, str] | None = None  # (key, why) where the zygote could not isolate kernels
 
 
 def for_worker(readable: list[Path], env: dict[str, str], threads: int) -> Zygote | None:
     """This worker's zygote, started on first use (and again if it died); None where it cannot
     run or cannot isolate kernels: the caller then starts kernels one by one, as before."""
-    global _zygote
+    global _zygote, _refused
     key = (tuple(map(str, readable)), tuple(sorted(env.items())), threads)
+    if _refused is not None and _refused[0] == key:
+        return None
     if _zygote is not None and (not _zygote.alive or _zygote.key != key):
         _zygote.close()  # a kernel forked from it would read the old environment
         _zygote = None
@@ -161,7 +170,13 @@ def for_worker(readable: list[Path], env: dict[str, str], threads: int) -> Zygot
             print(f"aviso: kernels sem zigoto ({err})", file=sys.stderr)
             return None
         _zygote.key = key
-    return None if _zygote.problem else _zygote
+    if _zygote.problem:  # kept running, it would only hold its memory
+        print(f"aviso: kernels sem zigoto, um a um (o zigoto não isola kernels aqui: {_zygote.problem})",
+              file=sys.stderr)
+        _refused = (key, _zygote.problem)
+        _zygote.close()
+        _zygote = None
+    return _zygote
 
 
 class ZygoteProvisioner(LocalProvisioner):
@@ -171,7 +186,7 @@ class ZygoteProvisioner(LocalProvisioner):
     request = Dict()
 
     async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
-        zygote = _zygote if _zygote is not None and str(_zygote.root / "zigoto.sock") == self.zygote_socket else None
+        zygote = _zygote if _zygote is not None and str(_zygote.socket) == self.zygote_socket else None
         if zygote is None:
             raise ZygoteError("o zigoto deste processo não está mais no ar")
         self.process = zygote.kernel(self.parent.connection_file, self.request)

@@ -40,7 +40,7 @@ LID = "01_requires_grad"
 def zyg():
     z = zygote.for_worker(task._readable(), dict(os.environ), 1)
     if z is None and os.environ.get("MODULO4_REQUIRE_SANDBOX"):
-        pytest.fail(f"o zigoto não isola kernels aqui: {zygote._zygote and zygote._zygote.problem}")
+        pytest.fail(f"o zigoto não isola kernels aqui: {zygote._refused}")
     if z is None:
         pytest.skip("o zigoto não isola kernels nesta máquina")
     yield z
@@ -107,7 +107,7 @@ print(json.dumps({{"mine": mine, "root": sorted(os.listdir(root)), "tmp": sorted
     assert (kernel.work / "saida.txt").read_text() == "ok" and (kernel.home / "h.txt").read_text() == "ok"
     # Its own copy's folder and matplotlib's settings: not the other copy, not the socket.
     assert seen["root"] == sorted(["matplotlib", kernel.folder.name])
-    assert "zigoto.sock" not in seen["root"] and other.folder.name not in seen["root"]
+    assert zygote.SOCKET not in seen["root"] and other.folder.name not in seen["root"]
     assert seen["course"] == ["trabalho"]  # the course copy's other files (solutions) are hidden
     assert seen["tmp"] == [zyg.root.name]
 
@@ -155,7 +155,7 @@ for fd in map(int, os.listdir('/proc/self/fd')):
     finally:
         s.close()
 print(json.dumps(held))""")
-    assert not [name for name in held if name.endswith("zigoto.sock")], held
+    assert not [name for name in held if name.endswith(zygote.SOCKET)], held
 
 
 def test_a_kernel_cannot_signal_the_zygote_or_another_kernel(zyg, kernel):
@@ -163,7 +163,7 @@ def test_a_kernel_cannot_signal_the_zygote_or_another_kernel(zyg, kernel):
     its own, cannot name any process it did not start."""
     other = Kernel(zyg)
     try:
-        reached = kernel.run("""
+        pid = kernel.run("""
 import json, os, signal
 for entry in os.listdir('/proc'):  # every process of the worker's sandbox, by its pid there
     if entry.isdigit() and int(entry) != os.getpid():
@@ -173,7 +173,7 @@ for entry in os.listdir('/proc'):  # every process of the worker's sandbox, by i
             pass
 os.killpg(0, signal.SIGSTOP)
 print(json.dumps(os.getpid()))""")
-        assert reached == 1
+        assert pid == 1  # its own pid namespace
         # Had any stop reached them, these would time out.
         assert other.run("print(1 + 1)") == 2
         assert kernel.run("print(2 + 2)") == 4
@@ -252,6 +252,26 @@ def test_a_zygote_that_cannot_start_means_no_zygote(monkeypatch, capsys):
     monkeypatch.setattr(zygote, "SERVER", zygote.SERVER.with_name("nao_existe.py"))
     assert zygote.for_worker(task._readable(), {**os.environ, "X_TESTE": "1"}, 1) is None
     assert "kernels sem zigoto" in capsys.readouterr().err
+
+
+def test_a_zygote_that_cannot_isolate_is_stopped_said_and_not_started_again(monkeypatch, capsys):
+    started = []
+    real_start = zygote.Zygote.start.__func__
+
+    def start(cls, *args):
+        z = real_start(cls, *args)
+        z.problem = "simulado"  # as a machine without nested user namespaces answers
+        started.append(z)
+        return z
+
+    monkeypatch.setattr(zygote, "_zygote", None)
+    monkeypatch.setattr(zygote, "_refused", None)
+    monkeypatch.setattr(zygote.Zygote, "start", classmethod(start))
+    env = {**os.environ, "X_TESTE": "2"}
+    assert zygote.for_worker(task._readable(), env, 1) is None
+    assert zygote.for_worker(task._readable(), env, 1) is None
+    assert len(started) == 1 and not started[0].alive
+    assert "simulado" in capsys.readouterr().err
 
 
 def test_without_a_zygote_the_worker_sandboxes_each_kernel(tmp_path, monkeypatch):
